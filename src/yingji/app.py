@@ -1,0 +1,117 @@
+"""create_app(settings): wires routers, middleware, error handling and templates."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from yingji import __version__, i18n, runtime
+from yingji.db import Database
+from yingji.errors import NotAuthenticated, UserError
+from yingji.settings import Settings, get_settings
+from yingji.web import deps
+from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+# The only routes reachable without signing in.
+PUBLIC_PATHS = frozenset({"/login", "/health", "/lang", "/openapi.json", "/docs", "/docs/oauth2-redirect",
+                          "/redoc"})
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, status: int, message: str, field: str | None = None,
+                    details: list[Any] | None = None) -> Response:
+    if _wants_json(request):
+        body: dict[str, Any] = {"detail": message}
+        if field:
+            body["field"] = field
+        if details:
+            body["errors"] = details
+        return JSONResponse(body, status_code=status)
+    if status == 401:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    from yingji.web.templating import render
+
+    return render(request, "error.html", {"status": status, "message": message, "details": details or []},
+                  status_code=status)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+        details.append({"field": location, "message": error.get("msg", "")})
+    return details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> Response:
+        return _error_response(request, exc.status_code, exc.text(), exc.field, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(request, 422, i18n.gettext("Some fields are missing or not valid."),
+                               details=_validation_details(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "Not found, or not within your area.", 405: "This method is not allowed here.",
+                    401: "Please sign in.", 403: "Your role does not allow this action."}
+        text = i18n.gettext(messages.get(exc.status_code, "The request could not be handled."))
+        return _error_response(request, exc.status_code, text)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None,
+               run_jobs_after_commit: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or Database(settings)
+    runtime.set_database(database)
+    app = FastAPI(title="yingji 应急", version=__version__, docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.database = database
+
+    from yingji.core import api as core_api
+    from yingji.core import views as core_views
+    from yingji.web import public
+
+    app.include_router(public.router)
+    protected = [Depends(deps.csrf_guard), Depends(deps.require_principal)]
+    app.include_router(core_api.router, prefix="/api", dependencies=protected)
+    app.include_router(core_views.router, dependencies=protected)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
+    install_error_handlers(app)
+
+    after_commit = _kick_outbox if run_jobs_after_commit else None
+    app.add_middleware(TransactionMiddleware, database=database, after_commit=after_commit)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=int(settings.max_body_mb * 1024 * 1024))
+    app.add_middleware(RequestContextMiddleware, settings=settings)
+    return app
+
+
+def _kick_outbox() -> None:
+    """After a commit that queued messages: have a worker deliver them now."""
+    from yingji import jobs
+
+    try:
+        jobs.deliver_outbox()
+    except Exception:  # the periodic sweep delivers what a failed kick left behind
+        log.exception("could not enqueue outbox delivery")
+
+
+def page_not_built(request: Request, area: str) -> HTMLResponse:
+    from yingji.web.templating import UNBUILT, render
+
+    return render(request, "not_built.html", {"area": UNBUILT[area]}, active=area)

@@ -1,0 +1,114 @@
+"""Attachments: a size limit, content sniffed from the bytes, stored by SHA-256 under var/."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yingji.core import audit, roles
+from yingji.core.models import Attachment, Unit
+from yingji.core.scope import Principal, get_scoped, recheck, scoped
+from yingji.errors import TooLarge, Unsupported, UserError
+from yingji.settings import Settings
+
+CHUNK = 1 << 16
+
+# Accepted kinds, recognised from their first bytes, never from the name or the browser's word.
+SIGNATURES: list[tuple[bytes, int, str, tuple[str, ...]]] = [
+    (b"\xff\xd8\xff", 0, "image/jpeg", (".jpg", ".jpeg")),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png", (".png",)),
+    (b"GIF87a", 0, "image/gif", (".gif",)),
+    (b"GIF89a", 0, "image/gif", (".gif",)),
+    (b"%PDF-", 0, "application/pdf", (".pdf",)),
+    (b"\x1a\x45\xdf\xa3", 0, "video/webm", (".webm", ".mkv")),
+    (b"ftyp", 4, "video/mp4", (".mp4", ".m4v", ".mov", ".3gp")),
+    (b"PK\x03\x04", 0, "application/zip", (".docx", ".xlsx", ".pptx", ".zip", ".odt", ".ods")),
+]
+OFFICE_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+def sniff(head: bytes, filename: str) -> str:
+    """The content type proven by the first bytes, if the name's extension agrees with it."""
+    ext = Path(filename).suffix.lower()
+    for magic, offset, content_type, extensions in SIGNATURES:
+        if head[offset:offset + len(magic)] == magic:
+            if head[:4] == b"RIFF":
+                continue
+            if ext not in extensions:
+                raise Unsupported("The file's content (%(type)s) does not match its name.", type=content_type)
+            return OFFICE_TYPES.get(ext, content_type)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP" and ext == ".webp":
+        return "image/webp"
+    raise Unsupported("This kind of file is not accepted. Photos, videos, PDF and Office documents are.")
+
+
+def blob_path(settings: Settings, sha256: str) -> Path:
+    return settings.attachments_dir / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(session: Session, principal: Principal, settings: Settings, *, stream: BinaryIO, filename: str,
+          unit_id: int, entity_type: str = "", entity_id: str = "") -> Attachment:
+    """Copy an upload to disk (refusing it past the size limit), then record it."""
+    get_scoped(session, principal, Unit, unit_id, roles.WRITE)
+    filename = Path(filename or "").name[:255]
+    if not filename:
+        raise UserError("The file has no name.")
+    limit = int(settings.max_upload_mb * 1024 * 1024)
+    settings.attachments_dir.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd, tmp_name = tempfile.mkstemp(dir=settings.attachments_dir, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge("The file is larger than %(mb)s MB.", mb=f"{settings.max_upload_mb:g}")
+                if len(head) < 64:
+                    head += chunk[: 64 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise UserError("The file is empty.")
+        content_type = sniff(head, filename)
+        sha = digest.hexdigest()
+        target = blob_path(settings, sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, target)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+    row = Attachment(sha256=sha, size=size, content_type=content_type, filename=filename, unit_id=unit_id,
+                     uploaded_by_id=principal.user_id, entity_type=entity_type, entity_id=entity_id)
+    session.add(row)
+    recheck(session, principal, row)
+    audit.record(session, principal, action="create", entity_type="attachment", entity_id=row.id,
+                 unit_id=unit_id, after=audit.snapshot(row))
+    return row
+
+
+def get(session: Session, principal: Principal, attachment_id: int) -> Attachment:
+    return get_scoped(session, principal, Attachment, attachment_id)
+
+
+def list_for(session: Session, principal: Principal, *, unit_id: int | None = None, entity_type: str = "",
+             entity_id: str = "") -> list[Attachment]:
+    stmt = scoped(select(Attachment), principal)
+    if unit_id is not None:
+        stmt = stmt.where(Attachment.unit_id == unit_id)
+    if entity_type:
+        stmt = stmt.where(Attachment.entity_type == entity_type, Attachment.entity_id == entity_id)
+    return list(session.scalars(stmt.order_by(Attachment.id.desc()).limit(200)))

@@ -1,0 +1,101 @@
+"""The audit log: every write leaves an entry in the same transaction as the write."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from yingji.core.models import AuditEntry
+from yingji.core.scope import Principal
+
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "key_hash"})
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """Column values of a row, JSON-safe, secrets left out."""
+    mapper = inspect(obj).mapper
+    return {
+        attr.key: _json_value(getattr(obj, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in SECRET_FIELDS
+    }
+
+
+def record(session: Session, principal: Principal, *, action: str, entity_type: str, entity_id: Any,
+           unit_id: int | None, before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None) -> AuditEntry:
+    """Add an audit entry to the current unit of work (never commits)."""
+    if before is not None and after is not None:
+        changed = {k for k in after if before.get(k) != after.get(k)} | {k for k in before if k not in after}
+        changed.discard("updated_at")
+        before = {k: before.get(k) for k in sorted(changed)}
+        after = {k: after.get(k) for k in sorted(changed)}
+    entry = AuditEntry(
+        request_id=principal.request_id,
+        actor_id=principal.user_id,
+        actor_name=principal.name,
+        actor_unit_id=principal.unit_id,
+        unit_id=unit_id,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        action=action,
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    return entry
+
+
+class AuditTamperingError(RuntimeError):
+    """Raised when code tries to change or remove an audit entry."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry):
+            raise AuditTamperingError("audit entries are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        if state.bind_mapper.class_ is AuditEntry:
+            raise AuditTamperingError("audit entries are append-only")
+
+
+def list_entries(session: Session, principal: Principal, *, entity_type: str = "", action: str = "",
+                 actor: str = "", entity_id: str = "", request_id: str = "", since: datetime | None = None,
+                 until: datetime | None = None) -> Select[Any]:
+    """The filtered, scoped statement behind the audit browser and its export."""
+    from yingji.core import roles
+    from yingji.core.scope import scoped
+
+    stmt = scoped(select(AuditEntry), principal, roles.READ_AUDIT)
+    if entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == entity_type)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor_name.ilike(f"%{actor}%"))
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    if request_id:
+        stmt = stmt.where(AuditEntry.request_id == request_id)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    return stmt.order_by(AuditEntry.id.desc())

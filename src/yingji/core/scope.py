@@ -1,0 +1,107 @@
+"""The one choke point for "which rows may this principal see or change".
+
+Every service reads through :func:`scoped`; a row outside the principal's subtree is
+indistinguishable from a row that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, false, select
+from sqlalchemy.orm import Session, aliased
+
+from yingji.core import roles
+from yingji.core.models import Unit
+from yingji.errors import NotFound, PermissionDenied
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a signed-in user, a token holder, or the system (CLI, jobs)."""
+
+    user_id: int | None
+    name: str
+    unit_id: int | None
+    unit_path: str
+    role: str
+    via: str = "session"
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    address: str = ""
+
+    @property
+    def is_global(self) -> bool:
+        return self.role in roles.GLOBAL_ROLES or self.via == "system"
+
+    def can(self, action: str) -> bool:
+        return self.via == "system" or roles.allows(self.role, action)
+
+    def require(self, action: str) -> None:
+        if not self.can(action):
+            raise PermissionDenied("Your role does not allow this action.")
+
+
+def system_principal(name: str = "system", request_id: str | None = None) -> Principal:
+    return Principal(user_id=None, name=name, unit_id=None, unit_path="/", role="admin", via="system",
+                     request_id=request_id or uuid.uuid4().hex)
+
+
+def subtree_range(path: str) -> tuple[str, str]:
+    """Paths look like ``/1/7/42/``; every descendant sorts in [path, path-with-'0'-for-last-'/')."""
+    return path, path[:-1] + "0"
+
+
+def in_subtree(column: Any, path: str) -> Any:
+    low, high = subtree_range(path)
+    return and_(column >= low, column < high)
+
+
+def scope_unit_column(model: type) -> Any:
+    """The column naming the unit a row belongs to."""
+    column = getattr(model, "__scope_unit__", None)
+    if column is not None:
+        return getattr(model, column)
+    return model.unit_id  # type: ignore[attr-defined]
+
+
+def scoped(stmt: Select[Any], principal: Principal, action: str = roles.READ,
+           model: type | None = None) -> Select[Any]:
+    """Restrict ``stmt`` to rows in the principal's subtree; refuse actions its role lacks."""
+    principal.require(action)
+    entity = model or stmt.column_descriptions[0]["entity"]
+    if principal.is_global:
+        return stmt
+    if not principal.unit_path:
+        return stmt.where(false())
+    if entity is Unit:
+        return stmt.where(in_subtree(Unit.path, principal.unit_path))
+    scope_unit = aliased(Unit)
+    return stmt.join(scope_unit, scope_unit.id == scope_unit_column(entity)).where(
+        in_subtree(scope_unit.path, principal.unit_path)
+    )
+
+
+def get_scoped(session: Session, principal: Principal, model: type[T], id_: Any,
+               action: str = roles.READ) -> T:
+    """One row by primary key, or NotFound if it does not exist or lies outside the scope."""
+    row = session.scalars(scoped(select(model), principal, action).where(model.id == id_)).first()  # type: ignore[attr-defined]
+    if row is None:
+        raise NotFound("Not found, or not within your area.")
+    return row
+
+
+def unit_in_scope(session: Session, principal: Principal, unit_id: int, action: str = roles.READ) -> Unit:
+    return get_scoped(session, principal, Unit, unit_id, action)
+
+
+def recheck(session: Session, principal: Principal, obj: Any) -> None:
+    """After a write: the row must still be visible to whoever wrote it, or the write is undone."""
+    session.flush()
+    try:
+        get_scoped(session, principal, type(obj), obj.id)
+    except NotFound as exc:
+        raise PermissionDenied("That change would move the record outside your area.") from exc

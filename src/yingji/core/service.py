@@ -1,0 +1,258 @@
+"""Rules of the administrative tree, the people of each unit, and staffing quotas.
+
+Plain functions: a session and a principal in, rows out. They never commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yingji.core import audit, roles
+from yingji.core.models import Person, StaffingQuota, Unit
+from yingji.core.schemas import (
+    TERRITORIAL_KINDS,
+    Page,
+    PersonCreate,
+    StaffingShortfall,
+    UnitCreate,
+    UnitRead,
+    UnitUpdate,
+)
+from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped
+from yingji.errors import Conflict, UserError
+
+MAX_PER_PAGE = 500
+
+# Which kinds of unit may hang under which.
+PARENT_KINDS: dict[str, tuple[str, ...]] = {
+    "prefecture": (),
+    "county": ("prefecture",),
+    "zone": ("prefecture", "county"),
+    "township": ("county", "zone"),
+    "village": ("township",),
+}
+NON_TERRITORIAL_PARENTS = TERRITORIAL_KINDS
+
+
+def allowed_parent_kinds(kind: str) -> tuple[str, ...]:
+    return PARENT_KINDS.get(kind, NON_TERRITORIAL_PARENTS)
+
+
+def _check_parent(kind: str, parent: Unit) -> None:
+    if parent.kind not in allowed_parent_kinds(kind):
+        raise UserError("A unit of this kind cannot be placed under a unit of that kind.", field="parent_id")
+
+
+def _check_validity(valid_from: Any, valid_to: Any) -> None:
+    if valid_from and valid_to and valid_to < valid_from:
+        raise UserError("The end of validity is before its start.", field="valid_to")
+
+
+def _check_code_free(session: Session, code: str, except_id: int | None = None) -> None:
+    stmt = select(Unit.id).where(Unit.code == code)
+    if except_id is not None:
+        stmt = stmt.where(Unit.id != except_id)
+    if session.scalar(stmt) is not None:
+        raise Conflict("The code %(code)s is already used by another unit.", field="code", code=code)
+
+
+# --- units ---------------------------------------------------------------------------------
+
+def list_units(session: Session, principal: Principal, *, q: str = "", kind: str = "",
+               parent_id: int | None = None, page: int = 1, per_page: int = 50) -> Page[UnitRead]:
+    stmt = scoped(select(Unit), principal)
+    if q:
+        pattern = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Unit.name.ilike(pattern), Unit.code.ilike(pattern), Unit.name_en.ilike(pattern)))
+    if kind:
+        stmt = stmt.where(Unit.kind == kind)
+    if parent_id is not None:
+        stmt = stmt.where(Unit.parent_id == parent_id)
+    return paginate(session, stmt.order_by(Unit.path), UnitRead, page=page, per_page=per_page)
+
+
+def paginate(session: Session, stmt: Any, schema: Any, *, page: int, per_page: int) -> Page[Any]:
+    """One page of a scoped select, with the total, validated into ``schema``."""
+    page = max(page, 1)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=[schema.model_validate(row) for row in rows], total=total, page=page, per_page=per_page)
+
+
+def get_unit(session: Session, principal: Principal, unit_id: int) -> Unit:
+    return get_scoped(session, principal, Unit, unit_id)
+
+
+def children(session: Session, principal: Principal, unit_id: int) -> list[Unit]:
+    get_unit(session, principal, unit_id)
+    stmt = scoped(select(Unit), principal).where(Unit.parent_id == unit_id).order_by(Unit.kind, Unit.code)
+    return list(session.scalars(stmt))
+
+
+def ancestors(session: Session, unit: Unit) -> list[Unit]:
+    """The chain from the root down to the unit's parent (for breadcrumbs)."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
+    if not ids:
+        return []
+    rows = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def child_counts(session: Session, parent_ids: list[int]) -> dict[int, int]:
+    if not parent_ids:
+        return {}
+    stmt = select(Unit.parent_id, func.count()).where(Unit.parent_id.in_(parent_ids)).group_by(Unit.parent_id)
+    return {int(pid): int(n) for pid, n in session.execute(stmt)}
+
+
+def create_unit(session: Session, principal: Principal, data: UnitCreate) -> Unit:
+    parent = get_scoped(session, principal, Unit, data.parent_id, roles.WRITE)
+    _check_parent(data.kind, parent)
+    _check_validity(data.valid_from, data.valid_to)
+    _check_code_free(session, data.code)
+    unit = Unit(**data.model_dump(exclude={"parent_id"}), parent_id=parent.id, depth=parent.depth + 1)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path}{unit.id}/"
+    recheck(session, principal, unit)
+    audit.record(session, principal, action="create", entity_type="unit", entity_id=unit.id, unit_id=unit.id,
+                 after=audit.snapshot(unit))
+    return unit
+
+
+def create_root(session: Session, principal: Principal, data: UnitCreate | dict[str, Any]) -> Unit:
+    """The prefecture itself: only the system (``yingji init``/``demo``) creates a root."""
+    if principal.via != "system":
+        raise UserError("Only the system creates the root of the tree.")
+    values = data if isinstance(data, dict) else data.model_dump(exclude={"parent_id"})
+    unit = Unit(**values, parent_id=None, depth=0)
+    session.add(unit)
+    session.flush()
+    unit.path = f"/{unit.id}/"
+    audit.record(session, principal, action="create", entity_type="unit", entity_id=unit.id, unit_id=unit.id,
+                 after=audit.snapshot(unit))
+    return unit
+
+
+def update_unit(session: Session, principal: Principal, unit_id: int, data: UnitUpdate) -> Unit:
+    unit = get_scoped(session, principal, Unit, unit_id, roles.WRITE)
+    before = audit.snapshot(unit)
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        setattr(unit, key, value)
+    _check_validity(unit.valid_from, unit.valid_to)
+    recheck(session, principal, unit)
+    audit.record(session, principal, action="update", entity_type="unit", entity_id=unit.id, unit_id=unit.id,
+                 before=before, after=audit.snapshot(unit))
+    return unit
+
+
+def move_unit(session: Session, principal: Principal, unit_id: int, parent_id: int) -> Unit:
+    unit = get_scoped(session, principal, Unit, unit_id, roles.WRITE)
+    if unit.parent_id is None or unit.id == principal.unit_id:
+        raise UserError("This unit cannot be moved.")
+    parent = get_scoped(session, principal, Unit, parent_id, roles.WRITE)
+    if parent.path.startswith(unit.path):
+        raise UserError("A unit cannot be moved under itself or its own descendants.", field="parent_id")
+    _check_parent(unit.kind, parent)
+    before = audit.snapshot(unit)
+    old_path, new_path = unit.path, f"{parent.path}{unit.id}/"
+    depth_shift = parent.depth + 1 - unit.depth
+    session.execute(
+        update(Unit)
+        .where(in_subtree(Unit.path, old_path))
+        .values(path=literal(new_path, String) + func.substr(Unit.path, len(old_path) + 1),
+                depth=Unit.depth + depth_shift)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(update(Unit).where(Unit.id == unit.id).values(parent_id=parent.id))
+    session.expire_all()
+    unit = session.get_one(Unit, unit_id)
+    recheck(session, principal, unit)
+    audit.record(session, principal, action="move", entity_type="unit", entity_id=unit.id, unit_id=unit.id,
+                 before=before, after=audit.snapshot(unit))
+    return unit
+
+
+def delete_unit(session: Session, principal: Principal, unit_id: int) -> None:
+    unit = get_scoped(session, principal, Unit, unit_id, roles.WRITE)
+    if unit.id == principal.unit_id or unit.parent_id is None:
+        raise UserError("This unit cannot be deleted.")
+    before = audit.snapshot(unit)
+    try:
+        with session.begin_nested():
+            session.delete(unit)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("The unit still has sub-units, people, users or records; set its end of validity "
+                       "instead.") from exc
+    audit.record(session, principal, action="delete", entity_type="unit", entity_id=unit_id,
+                 unit_id=unit.parent_id, before=before)
+
+
+# --- people --------------------------------------------------------------------------------
+
+def list_people(session: Session, principal: Principal, *, unit_id: int | None = None, q: str = "",
+                page: int = 1, per_page: int = 50) -> Page[Any]:
+    from yingji.core.schemas import PersonRead
+
+    stmt = scoped(select(Person), principal)
+    if unit_id is not None:
+        stmt = stmt.where(Person.unit_id == unit_id)
+    if q:
+        stmt = stmt.where(or_(Person.name.ilike(f"%{q}%"), Person.phone.ilike(f"%{q}%")))
+    return paginate(session, stmt.order_by(Person.unit_id, Person.id), PersonRead, page=page, per_page=per_page)
+
+
+def create_person(session: Session, principal: Principal, data: PersonCreate) -> Person:
+    get_scoped(session, principal, Unit, data.unit_id, roles.WRITE)
+    person = Person(**data.model_dump())
+    session.add(person)
+    recheck(session, principal, person)
+    audit.record(session, principal, action="create", entity_type="person", entity_id=person.id,
+                 unit_id=person.unit_id, after=audit.snapshot(person))
+    return person
+
+
+def delete_person(session: Session, principal: Principal, person_id: int) -> None:
+    person = get_scoped(session, principal, Person, person_id, roles.WRITE)
+    before = audit.snapshot(person)
+    session.delete(person)
+    audit.record(session, principal, action="delete", entity_type="person", entity_id=person_id,
+                 unit_id=person.unit_id, before=before)
+
+
+# --- staffing quotas (R2.1) ----------------------------------------------------------------
+
+def staffing_shortfalls(session: Session, principal: Principal) -> list[StaffingShortfall]:
+    """Units of a kind that has a quota and fewer full-time emergency staff than its minimum."""
+    quotas = {q.unit_kind: q for q in session.scalars(select(StaffingQuota))}
+    if not quotas:
+        return []
+    staff = (
+        select(Person.unit_id, func.count().label("n"))
+        .where(Person.full_time_emergency.is_(True))
+        .group_by(Person.unit_id)
+        .subquery()
+    )
+    stmt = (
+        scoped(select(Unit), principal)
+        .where(Unit.kind.in_(list(quotas)), Unit.valid_to.is_(None))
+        .add_columns(func.coalesce(staff.c.n, 0))
+        .outerjoin(staff, staff.c.unit_id == Unit.id)
+        .order_by(Unit.path)
+    )
+    result = []
+    for unit, count in session.execute(stmt):
+        quota = quotas[unit.kind]
+        if count < quota.min_staff:
+            result.append(StaffingShortfall(
+                unit_id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, staff=count,
+                min_staff=quota.min_staff, max_staff=quota.max_staff, missing=quota.min_staff - count,
+                source=quota.source))
+    return result

@@ -1,0 +1,179 @@
+"""XLSX export of any list, and the all-or-nothing import of units and people."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook, load_workbook
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yingji.core import service
+from yingji.core.models import Unit
+from yingji.core.schemas import PersonCreate, UnitCreate
+from yingji.core.scope import Principal
+from yingji.errors import TooLarge, UserError
+from yingji.i18n import N_, gettext
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_IMPORT_ROWS = 20000
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+
+
+def export(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "data") -> bytes:
+    """One sheet: a header row (translated), then the rows. Times are written as text in ISO form."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    sheet.append([gettext(h) for h in headers])
+    for row in rows:
+        sheet.append([_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return str(value)
+    return value
+
+
+UNIT_COLUMNS = (N_("code"), N_("name"), N_("kind"), N_("parent code"), N_("leading body"), N_("address"),
+                N_("phone"), N_("longitude"), N_("latitude"), N_("enterprise size"), N_("high-risk industry"),
+                N_("in industrial park"), N_("valid from"), N_("valid to"), N_("name (English)"))
+UNIT_FIELDS = ("code", "name", "kind", "parent_code", "leading_body", "address", "phone", "lon", "lat",
+               "enterprise_size", "high_risk_industry", "in_industrial_park", "valid_from", "valid_to",
+               "name_en")
+PERSON_COLUMNS = (N_("unit code"), N_("name"), N_("position"), N_("phone"), N_("email"), N_("duty"),
+                  N_("full-time emergency staff"))
+PERSON_FIELDS = ("unit_code", "name", "position", "phone", "email", "duty", "full_time_emergency")
+
+
+def read_rows(stream: BinaryIO, *, max_bytes: int, fields: Sequence[str]) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of the first sheet as dicts keyed by ``fields`` (by position), with their row numbers."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise TooLarge("The file is larger than %(mb)s MB.", mb=f"{max_bytes / 1024 / 1024:g}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED:
+                raise TooLarge("The spreadsheet expands to too much data.")
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except TooLarge:
+        raise
+    except Exception as exc:
+        raise UserError("The file is not a readable XLSX spreadsheet.") from exc
+    sheet = book.worksheets[0]
+    rows = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number == 1:
+            continue
+        if number > MAX_IMPORT_ROWS + 1:
+            raise TooLarge("The spreadsheet has more than %(n)s rows.", n=MAX_IMPORT_ROWS)
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        padded = list(values) + [None] * (len(fields) - len(values))
+        rows.append((number, {f: _clean(v) for f, v in zip(fields, padded, strict=False)}))
+    book.close()
+    return rows
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _bool(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "y", "是", "x", "√"} if value is not None else False
+
+
+def _error_text(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"])
+        parts.append(f"{gettext(field)}: {error['msg']}")
+    return "; ".join(parts)
+
+
+class ImportFailed(UserError):
+    status_code = 422
+
+
+def import_units(session: Session, principal: Principal, stream: BinaryIO, *, max_bytes: int) -> int:
+    """Create every unit of the sheet, or none: every bad row is reported with its number and reason."""
+    rows = read_rows(stream, max_bytes=max_bytes, fields=UNIT_FIELDS)
+    errors: list[dict[str, Any]] = []
+    created = 0
+    with session.begin_nested() as savepoint:
+        for number, row in rows:
+            try:
+                parent_code = row.pop("parent_code")
+                parent = session.scalar(select(Unit).where(Unit.code == str(parent_code or "")))
+                if parent is None:
+                    raise UserError("Unknown parent code %(code)s.", code=parent_code)
+                row["in_industrial_park"] = _bool(row.get("in_industrial_park"))
+                row = {k: (str(v) if k in ("code", "phone") and v is not None else v) for k, v in row.items()}
+                data = UnitCreate(**{k: v for k, v in row.items() if v is not None}, parent_id=parent.id)
+                with session.begin_nested():
+                    service.create_unit(session, principal, data)
+                created += 1
+            except ValidationError as exc:
+                errors.append({"row": number, "message": _error_text(exc)})
+            except UserError as exc:
+                errors.append({"row": number, "message": exc.text()})
+        if errors:
+            savepoint.rollback()
+    if errors:
+        raise ImportFailed("Nothing was imported: %(n)s rows have errors.", n=len(errors), details=errors)
+    if not rows:
+        raise UserError("The spreadsheet has no data rows.")
+    return created
+
+
+def import_people(session: Session, principal: Principal, stream: BinaryIO, *, max_bytes: int) -> int:
+    rows = read_rows(stream, max_bytes=max_bytes, fields=PERSON_FIELDS)
+    errors: list[dict[str, Any]] = []
+    created = 0
+    with session.begin_nested() as savepoint:
+        for number, row in rows:
+            try:
+                unit = session.scalar(select(Unit.id).where(Unit.code == str(row.pop("unit_code") or "")))
+                if unit is None:
+                    raise UserError("Unknown unit code.")
+                row["full_time_emergency"] = _bool(row.get("full_time_emergency"))
+                row = {k: (str(v) if k == "phone" and v is not None else v) for k, v in row.items()}
+                data = PersonCreate(**{k: v for k, v in row.items() if v is not None}, unit_id=unit)
+                with session.begin_nested():
+                    service.create_person(session, principal, data)
+                created += 1
+            except ValidationError as exc:
+                errors.append({"row": number, "message": _error_text(exc)})
+            except UserError as exc:
+                errors.append({"row": number, "message": exc.text()})
+        if errors:
+            savepoint.rollback()
+    if errors:
+        raise ImportFailed("Nothing was imported: %(n)s rows have errors.", n=len(errors), details=errors)
+    if not rows:
+        raise UserError("The spreadsheet has no data rows.")
+    return created
+
+
+def unit_rows(units: Iterable[Unit], codes: dict[int, str]) -> Iterable[list[Any]]:
+    for u in units:
+        yield [u.code, u.name, u.kind, codes.get(u.parent_id or 0, ""), u.leading_body, u.address, u.phone,
+               u.lon, u.lat, u.enterprise_size, u.high_risk_industry, u.in_industrial_park, u.valid_from,
+               u.valid_to, u.name_en]

@@ -1,0 +1,92 @@
+"""FastAPI dependencies: the request's session, the principal, the CSRF check."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from yingji.core import accounts, auth
+from yingji.core.models import Unit
+from yingji.core.scope import Principal
+from yingji.errors import NotAuthenticated, PermissionDenied
+from yingji.settings import Settings
+from yingji.web.middleware import SESSION_COOKIE
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_session(request: Request) -> Session:
+    return request.state.db  # type: ignore[no-any-return]
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The principal behind a bearer token or a session cookie, or None."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    session = get_session(request)
+    principal = None
+    raw = _bearer(request)
+    if raw is not None:
+        found = auth.user_for_token(session, raw)
+        if found is None:
+            raise NotAuthenticated("The API token is invalid, expired or revoked.")
+        user, token = found
+        unit = session.get_one(Unit, user.unit_id)
+        principal = auth.principal_for(user, unit, via="token", request_id=request.state.request_id,
+                                       address=client_address(request))
+        accounts.note_token_use(session, principal, token)
+    elif key := request.state.cookies.get(SESSION_COOKIE):
+        user = auth.user_for_session(session, get_app_settings(request), key)
+        if user is not None:
+            unit = session.get_one(Unit, user.unit_id)
+            principal = auth.principal_for(user, unit, via="session", request_id=request.state.request_id,
+                                           address=client_address(request))
+    request.state.principal = principal
+    return principal
+
+
+def require_principal(request: Request) -> Principal:
+    principal = optional_principal(request)
+    if principal is None:
+        raise NotAuthenticated("Please sign in.")
+    return principal
+
+
+async def csrf_guard(request: Request) -> None:
+    """State-changing requests from a browser must carry the CSRF token of the page they came from."""
+    if request.method not in UNSAFE_METHODS or _bearer(request) is not None:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        try:
+            form = await request.form()
+        except Exception as exc:  # malformed bodies are a client error
+            raise PermissionDenied("The form could not be read.") from exc
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    expected = request.state.csrf
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise PermissionDenied("The form has expired or did not come from this site. Reload the page and try again.")
+
+
+DB = Annotated[Session, Depends(get_session)]
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+AppSettings = Annotated[Settings, Depends(get_app_settings)]

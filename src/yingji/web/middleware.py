@@ -1,0 +1,184 @@
+"""ASGI middleware: request id and language, body size limit, and the per-request transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import uuid
+from http.cookies import SimpleCookie
+from typing import Any
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from yingji import i18n
+from yingji.db import Database
+from yingji.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CSRF_COOKIE = "yj_csrf"
+LANG_COOKIE = "yj_lang"
+SESSION_COOKIE = "yj_session"
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header is ignored, not fatal
+                return {}
+            return {k: m.value for k, m in jar.items()}
+    return {}
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == wanted:
+            return value.decode("latin-1")
+    return None
+
+
+class RequestContextMiddleware:
+    """Gives each request an id, a language and a CSRF cookie."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        state = scope.setdefault("state", {})
+        state["request_id"] = (_header(scope, b"x-request-id") or uuid.uuid4().hex)[:64]
+        state["cookies"] = cookies
+        lang = cookies.get(LANG_COOKIE) or i18n.pick_language(_header(scope, b"accept-language"))
+        state["lang"] = i18n.set_language(lang or self.settings.lang)
+        csrf = cookies.get(CSRF_COOKIE, "")
+        new_csrf = len(csrf) < 20
+        state["csrf"] = secrets.token_urlsafe(24) if new_csrf else csrf
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", state["request_id"].encode()))
+                if new_csrf:
+                    flags = "; Secure" if self.settings.secure_cookies else ""
+                    headers.append((b"set-cookie",
+                                    f"{CSRF_COOKIE}={state['csrf']}; Path=/; HttpOnly; SameSite=Lax{flags}".encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies above a limit with 413, before anything reads them whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _header(scope, b"content-length")
+        if length and length.isdigit() and int(length) > self.max_bytes:
+            await _too_large(send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await _too_large(send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    await _error(send, 413, "The request is too large.")
+
+
+async def _error(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"detail": i18n.gettext(message)}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class TransactionMiddleware:
+    """One database session per request: committed once if the response is a success, else rolled back.
+
+    Handlers and services never commit. The decision is taken when the response starts, so a
+    client never sees a success whose data was not stored.
+    """
+
+    def __init__(self, app: ASGIApp, database: Database, after_commit: Any = None) -> None:
+        self.app = app
+        self.database = database
+        self.after_commit = after_commit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        session = self.database.sessionmaker()
+        scope.setdefault("state", {})["db"] = session
+        finished = False
+
+        async def finish(status: int) -> None:
+            nonlocal finished
+            if finished:
+                return
+            finished = True
+            if status < 400:
+                await anyio.to_thread.run_sync(session.commit)
+                if self.after_commit is not None and session.info.pop("outbox_dirty", False):
+                    await anyio.to_thread.run_sync(self.after_commit)
+            else:
+                await anyio.to_thread.run_sync(session.rollback)
+
+        dropped = False
+
+        async def send_after_decision(message: Message) -> None:
+            nonlocal dropped
+            if dropped:
+                return
+            if message["type"] == "http.response.start":
+                try:
+                    await finish(int(message["status"]))
+                except Exception:
+                    log.exception("commit failed")
+                    await anyio.to_thread.run_sync(session.rollback)
+                    dropped = True
+                    await _error(send, 409, "The change could not be saved because it conflicts with "
+                                            "another change. Reload and try again.")
+                    return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_after_decision)
+        finally:
+            if not finished:
+                finished = True
+                await anyio.to_thread.run_sync(session.rollback)
+            await anyio.to_thread.run_sync(session.close)

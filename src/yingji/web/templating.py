@@ -1,0 +1,66 @@
+"""Server-rendered pages: one Jinja2 environment with gettext, local time and the navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from yingji import i18n
+from yingji.core import roles
+from yingji.i18n import N_
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                          extensions=["jinja2.ext.i18n"])
+templates = Jinja2Templates(env=_env)
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    lambda message: i18n.gettext(message), lambda s, p, n: i18n.ngettext(s, p, n), newstyle=True)
+templates.env.globals["N_"] = N_
+templates.env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
+
+# Every area of the platform; those not built yet say so plainly.
+NAV: list[tuple[str, str, str, bool]] = [
+    ("home", "/", N_("Home"), True),
+    ("incidents", "/incidents", N_("Incident reports"), False),
+    ("warnings", "/warnings", N_("Early warnings"), False),
+    ("duty", "/duty", N_("24-hour duty"), False),
+    ("preparedness", "/preparedness", N_("Preparedness"), False),
+    ("resources", "/resources", N_("Resources"), False),
+    ("risks", "/risks", N_("Risks and hazards"), False),
+    ("oversight", "/oversight", N_("Oversight"), False),
+    ("units", "/units", N_("Units"), True),
+    ("staffing", "/units/staffing", N_("Staffing"), True),
+    ("users", "/admin/users", N_("Users"), True),
+    ("audit", "/audit", N_("Audit log"), True),
+]
+UNBUILT = {key: label for key, _href, label, built in NAV if not built}
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
+           active: str = "") -> HTMLResponse:
+    from yingji.web.deps import get_app_settings
+
+    settings = get_app_settings(request)
+    principal = getattr(request.state, "principal", None)
+    unread = 0
+    if principal is not None and principal.user_id is not None:
+        from yingji.core import notify
+
+        unread = notify.unread_count(request.state.db, principal)
+    base = {
+        "principal": principal,
+        "csrf_token": request.state.csrf,
+        "lang": i18n.current_language(),
+        "nav": NAV,
+        "active": active,
+        "unread": unread,
+        "tz": settings.tz,
+        "localtime": lambda value, seconds=False: i18n.format_local(value, settings.tz, seconds),
+    }
+    base.update(context or {})
+    return templates.TemplateResponse(request, name, base, status_code=status_code)
