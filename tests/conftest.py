@@ -220,3 +220,17 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     controller.start()
     yield mailbox, port
     controller.stop()
+
+
+def zh(message: str, **params: Any) -> str:
+    """The Chinese text users see for an English message id (and proof that it is translated)."""
+    from yingji import i18n
+
+    previous = i18n.current_language()
+    i18n.set_language("zh_CN")
+    try:
+        text_ = i18n.gettext(message)
+    finally:
+        i18n.set_language(previous)
+    assert text_ != message and re.search(r"[\u4e00-\u9fff]", text_), f"not translated: {message}"
+    return text_ % params if params else text_

@@ -139,7 +139,8 @@ class AuditEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_name: Mapped[str] = mapped_column(String(100))
     actor_unit_id: Mapped[int | None] = mapped_column(Integer)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    # No foreign key: the log outlives what it describes (a deleted unit keeps its history).
+    unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
     entity_type: Mapped[str] = mapped_column(String(64), index=True)
     entity_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32), index=True)

@@ -1,0 +1,77 @@
+"""Attachments: size limit, content sniffing, storage by hash, downloads through the scope check."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.conftest import unit_id, zh
+from yingji.core.models import Attachment
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+
+
+def post(client: Any, unit: int, name: str, content: bytes) -> Any:
+    return client.api("POST", "/api/attachments", data={"unit_id": unit},
+                      files={"file": (name, content, "image/jpeg")})
+
+
+def test_photo_is_stored_by_hash_and_downloaded_within_scope(browser: Any, session: Session, settings: Any) -> None:
+    village = unit_id(session, "652701100-V01")
+    client = browser("village")
+    # the information officer has read-only rights on units in the demo: uploads go through the township
+    township = browser("township")
+    response = post(township, village, "landslide.jpg", JPEG)
+    assert response.status_code == 201, response.text
+    meta = response.json()
+    digest = hashlib.sha256(JPEG).hexdigest()
+    assert meta["sha256"] == digest and meta["content_type"] == "image/jpeg"
+    stored = settings.attachments_dir / digest[:2] / digest[2:4] / digest
+    assert stored.read_bytes() == JPEG
+    download = client.get(f"/api/attachments/{meta['id']}/download")
+    assert download.status_code == 200 and download.content == JPEG
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert browser("jinghe").get(f"/api/attachments/{meta['id']}/download").status_code == 404
+
+
+def test_disguised_and_unknown_files_are_refused(browser: Any, session: Session) -> None:
+    client = browser("bole")
+    bole = unit_id(session, "652701")
+    before = session.scalar(select(func.count()).select_from(Attachment))
+    script = post(client, bole, "photo.jpg", b"<script>alert(1)</script>")
+    assert script.status_code == 415
+    assert script.json()["detail"] == zh("This kind of file is not accepted. Photos, videos, PDF and Office "
+                                         "documents are.")
+    renamed = post(client, bole, "report.pdf", JPEG)
+    assert renamed.status_code == 415
+    empty = post(client, bole, "empty.jpg", b"")
+    assert empty.status_code == 400
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Attachment)) == before
+
+
+def test_oversized_upload_is_refused_and_leaves_no_file(browser: Any, session: Session, app: Any,
+                                                        settings: Any) -> None:
+    client = browser("bole")
+    app.state.settings.max_upload_mb = 0.001
+    response = post(client, unit_id(session, "652701"), "big.jpg", JPEG + b"\0" * 4096)
+    assert response.status_code == 413
+    assert response.json()["detail"] == zh("The file is larger than %(mb)s MB.", mb="0.001")
+    leftovers = [p for p in settings.attachments_dir.rglob("*") if p.is_file()] if settings.attachments_dir.exists() \
+        else []
+    assert leftovers == []
+
+
+def test_request_body_over_the_server_limit_is_413(browser: Any, app: Any) -> None:
+    client = browser("bole")
+    response = client.api("POST", "/api/attachments", content=b"x" * (61 * 1024 * 1024),
+                          headers={"content-type": "application/octet-stream"})
+    assert response.status_code == 413
+
+
+def test_upload_into_another_county_is_not_found(browser: Any, session: Session) -> None:
+    response = post(browser("bole"), unit_id(session, "652722"), "x.jpg", JPEG)
+    assert response.status_code == 404

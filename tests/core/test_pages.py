@@ -1,0 +1,82 @@
+"""Pages: every area in the navigation, both languages, and clear errors for bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import zh
+from yingji.web.templating import NAV, UNBUILT
+
+
+@pytest.mark.parametrize("username", ["admin", "zhou", "bole", "dept", "township", "village", "enterprise", "leader"])
+def test_every_navigation_entry_answers_for_every_role(browser: Any, username: str) -> None:
+    client = browser(username)
+    for _key, href, _label, _built in NAV:
+        response = client.get(href)
+        assert response.status_code in (200, 403), (href, response.status_code)
+        if response.status_code == 403:
+            assert zh("Your role does not allow this action.") in response.text
+
+
+def test_unbuilt_areas_say_so_and_invent_nothing(browser: Any) -> None:
+    client = browser("zhou")
+    for key in UNBUILT:
+        page = client.get(f"/{key}")
+        assert zh("This area is not built yet. Nothing is shown here until it is: no data on this page is "
+                  "invented.") in page.text
+        assert "<table" not in page.text
+
+
+def test_language_switch_is_remembered_for_the_user(browser: Any) -> None:
+    client = browser("bole")
+    home = client.get("/")
+    assert zh("Units") in home.text and 'lang="zh-CN"' in home.text
+    assert client.form("/lang", {"lang": "en", "next": "/units"}).status_code == 303
+    english = client.get("/")
+    assert 'lang="en"' in english.text and ">Units<" in english.text and ">Audit log<" in english.text
+    # a new browser for the same person gets the stored language at sign-in
+    other = browser("bole")
+    assert 'lang="en"' in other.get("/").text
+    assert client.form("/lang", {"lang": "klingon"}).status_code == 400
+
+
+def test_times_are_shown_in_the_configured_zone(browser: Any, session: Any) -> None:
+    from sqlalchemy import select
+
+    from yingji.core.models import AuditEntry
+
+    client = browser("bole")
+    page = client.get("/audit", params={"action": "login", "actor": "bole"})
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "login")).all()[-1]
+    local = entry.at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert local in page.text
+
+
+@pytest.mark.parametrize("path", ["/units/abc", "/units/99999999", "/api/units/-1", "/units?page=0",
+                                  "/api/units?per_page=abc", "/nowhere", "/units/new?parent_id=x"])
+def test_bad_addresses_get_a_clear_4xx(browser: Any, path: str) -> None:
+    response = browser("bole").get(path)
+    assert 400 <= response.status_code < 500
+
+
+def test_malformed_cookie_and_json_are_client_errors(browser: Any, app: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    raw = TestClient(app)
+    assert raw.get("/login", headers={"cookie": 'yj_session="; ;;=\x7f'}).status_code == 200
+    client = browser("bole")
+    broken = client.api("POST", "/api/units", content=b"{not json", headers={"content-type": "application/json"})
+    assert broken.status_code == 422
+    wrong_type = client.api("POST", "/api/units", content=b"<xml/>", headers={"content-type": "text/xml"})
+    assert 400 <= wrong_type.status_code < 500
+
+
+def test_safe_redirect_after_sign_in(browser: Any) -> None:
+    client = browser()
+    page = client.get("/login")
+    assert page.status_code == 200
+    response = client.post("/login", data={"username": "bole", "password": "Yingji@2026", "csrf_token": client.csrf,
+                                           "next": "//evil.example/"}, follow_redirects=False)
+    assert response.headers["location"] == "/"
