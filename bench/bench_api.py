@@ -70,6 +70,7 @@ def run_load(spec: dict[str, Any]) -> dict[str, Any]:
     statuses: list[dict[int, int]] = [{} for _ in range(concurrency)]
     failures: list[str] = []
     ready = threading.Barrier(concurrency + 1)
+    go = threading.Event()
     window: dict[str, float] = {}
 
     def target(rng: random.Random) -> str:
@@ -87,6 +88,7 @@ def run_load(spec: dict[str, Any]) -> dict[str, Any]:
             except Exception as exc:
                 failures.append(f"warm-up: {exc!r}")
             ready.wait()
+            go.wait()
             deadline = window["deadline"]
             while True:
                 path = target(rng)
@@ -105,10 +107,10 @@ def run_load(spec: dict[str, Any]) -> dict[str, Any]:
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(concurrency)]
     for thread in threads:
         thread.start()
-    window["deadline"] = time.perf_counter() + duration + 1e9  # placeholder until everyone is ready
     ready.wait(timeout=60)
     cpu0, start = time.process_time(), time.perf_counter()
     window["deadline"] = start + duration
+    go.set()
     for thread in threads:
         thread.join(timeout=duration + 60)
     end, cpu1 = time.perf_counter(), time.process_time()
@@ -219,6 +221,16 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
             server.wait(timeout=5)
 
 
+def machine_busy_seconds() -> float:
+    """CPU time all processes of the machine spent busy (all CPUs), from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (and its threads), from /proc."""
     try:
@@ -232,15 +244,31 @@ def cpu_seconds(pid: int) -> float:
 
 def phase(spec: dict[str, Any], server_pid: int) -> dict[str, Any]:
     """Run the load generator in a child process; add the server's CPU time over the same span."""
-    before = cpu_seconds(server_pid)
+    before, busy_before, t0 = cpu_seconds(server_pid), machine_busy_seconds(), time.perf_counter()
     child = subprocess.run([sys.executable, __file__, "--load-generator"], input=json.dumps(spec).encode(),
                            capture_output=True, timeout=float(spec["duration"]) + 120, check=False)
-    after = cpu_seconds(server_pid)
+    after, busy_after, t1 = cpu_seconds(server_pid), machine_busy_seconds(), time.perf_counter()
     if child.returncode != 0:
         raise RuntimeError(f"load generator failed: {child.stderr.decode()[-2000:]}")
     result: dict[str, Any] = json.loads(child.stdout)
     result["server_cpu_s"] = after - before  # includes the child's start-up: a slight over-count
+    # CPU that neither the server nor the load generator used over the same span: other tenants.
+    other = (busy_after - busy_before) - (after - before) - _children_cpu_since_last_call()
+    result["other_cpu_pct"] = 100.0 * other / (t1 - t0)
     return result
+
+
+_children_cpu_seen = [0.0]
+
+
+def _children_cpu_since_last_call() -> float:
+    """CPU seconds of the child processes reaped since the last call (the load generator that just ended)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    delta, _children_cpu_seen[0] = total - _children_cpu_seen[0], total
+    return delta
 
 
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -259,6 +287,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
         "server_cpu_ms_per_req": 1000.0 * sum(r["server_cpu_s"] for r in results) / count if count else 0.0,
         "server_cpu_pct": 100.0 * sum(r["server_cpu_s"] for r in results) / elapsed if elapsed else 0.0,
         "client_cpu_pct": 100.0 * sum(r["client_cpu_s"] for r in results) / elapsed if elapsed else 0.0,
+        "other_cpu_pct": sum(r["other_cpu_pct"] for r in results) / len(results) if results else 0.0,
     }
 
 
@@ -346,7 +375,8 @@ def main() -> int:
             say(f"# {name:5s}: {s['count']} requests, {s['rps']:.1f} req/s, p50 {s['p50']:.2f} ms, "
                 f"p99 {s['p99']:.2f} ms, max {s['max']:.1f} ms, statuses {s['statuses']}, "
                 f"server CPU {s['server_cpu_pct']:.0f}% ({s['server_cpu_ms_per_req']:.2f} ms/req), "
-                f"client CPU {s['client_cpu_pct']:.0f}%")
+                f"client CPU {s['client_cpu_pct']:.0f}%, other processes {s['other_cpu_pct']:.0f}% "
+                f"(of {100 * (os.cpu_count() or 1)}%)")
             for failure in s["failures"]:
                 say(f"#   failure: {failure}")
             if set(s["statuses"]) != {"200"}:

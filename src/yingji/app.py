@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yingji import __version__, i18n, runtime
 from yingji.db import Database
-from yingji.errors import NotAuthenticated, UserError
+from yingji.errors import UserError
 from yingji.settings import Settings, get_settings
 from yingji.web import deps
 from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware

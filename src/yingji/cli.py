@@ -6,7 +6,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,9 @@ from yingji.core.scope import system_principal
 app = typer.Typer(help="yingji 应急 — emergency-management platform", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users: add, passwd, role.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+
+
+PASSWORD_OPTION = typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
 
 
 def _say(text: str) -> None:
@@ -131,7 +133,7 @@ def _run(action: object) -> None:
 def user_add(username: str, unit_code: str, role: str,
              display_name: Annotated[str, typer.Option("--name")] = "",
              email: Annotated[str, typer.Option()] = "",
-             password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "") -> None:
+             password: Annotated[str, PASSWORD_OPTION] = "") -> None:
     """Add a user in the unit with UNIT_CODE."""
     from yingji.core import accounts
     from yingji.core.schemas import UserCreate
@@ -148,7 +150,7 @@ def user_add(username: str, unit_code: str, role: str,
 
 @user_app.command("passwd")
 def user_passwd(username: str,
-                password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)]) -> None:
+                password: Annotated[str, PASSWORD_OPTION]) -> None:
     """Set a user's password."""
     from yingji.core import accounts
 
@@ -233,4 +235,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext as _gettext
 from contextvars import ContextVar
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from io import BytesIO
 from pathlib import Path
 
@@ -21,7 +21,7 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 _current: ContextVar[str] = ContextVar("yingji_lang", default="zh_CN")
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> _gettext.NullTranslations:
     po_path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
     if not po_path.exists():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tests.conftest import zh
+
 from yingji.web.templating import NAV, UNBUILT
 
 

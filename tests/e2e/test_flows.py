@@ -243,12 +243,12 @@ def test_phone_width(signed_in: Any, artifacts: Any) -> None:
 
     # Where allowed (a county office), the wide tables must not push the page sideways either.
     county = signed_in("bole", **phone)
-    for path in ("/audit", "/admin/users", "/units?q=%E6%BC%94%E7%A4%BA"):
+    for shot, path in (("audit", "/audit"), ("users", "/admin/users"), ("search", "/units?q=%E6%BC%94%E7%A4%BA")):
         response = county.goto(path)
         assert response is not None and response.status == 200, path
         expect(county.locator("table.list tbody tr").first).to_be_visible()
         _assert_fits(county, path)
-    county.screenshot(path=str(artifacts / "phone-audit.png"), full_page=False)
+        county.screenshot(path=str(artifacts / f"phone-{shot}.png"), full_page=True)
 
 
 def test_csrf_missing_is_refused(signed_in: Any) -> None:

@@ -8,7 +8,6 @@ its channel's transport, recording every attempt.
 from __future__ import annotations
 
 import smtplib
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -81,7 +80,7 @@ class MailTransport(Transport):
         except smtplib.SMTPResponseException as exc:
             raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
                                  permanent=500 <= exc.smtp_code < 600) from exc
-        except (OSError, socket.timeout, smtplib.SMTPException) as exc:
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             raise TransportError(f"SMTP unreachable: {exc}", permanent=False) from exc
         if refused:
             raise TransportError(f"recipient refused: {refused}", permanent=True)

@@ -18,6 +18,7 @@ from yingji.core.models import Unit
 from yingji.errors import NotFound, PermissionDenied
 
 T = TypeVar("T")
+S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,7 @@ def scope_unit_column(model: type) -> Any:
     return model.unit_id  # type: ignore[attr-defined]
 
 
-def scoped(stmt: Select[Any], principal: Principal, action: str = roles.READ,
-           model: type | None = None) -> Select[Any]:
+def scoped(stmt: S, principal: Principal, action: str = roles.READ, model: type | None = None) -> S:
     """Restrict ``stmt`` to rows in the principal's subtree; refuse actions its role lacks."""
     principal.require(action)
     entity = model or stmt.column_descriptions[0]["entity"]

@@ -107,7 +107,7 @@ def child_counts(session: Session, parent_ids: list[int]) -> dict[int, int]:
     if not parent_ids:
         return {}
     stmt = select(Unit.parent_id, func.count()).where(Unit.parent_id.in_(parent_ids)).group_by(Unit.parent_id)
-    return {int(pid): int(n) for pid, n in session.execute(stmt)}
+    return {int(pid or 0): int(n) for pid, n in session.execute(stmt)}
 
 
 def create_unit(session: Session, principal: Principal, data: UnitCreate) -> Unit:

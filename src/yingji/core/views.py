@@ -65,6 +65,12 @@ def parse_form(model: type[BaseModel], values: dict[str, Any]) -> Any:
         raise UserError("Some fields are missing or not valid.", details=details) from exc
 
 
+async def _form(request: Request) -> dict[str, Any]:
+    """The submitted text fields (files and the CSRF token left out)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -73,8 +79,8 @@ def _redirect(url: str) -> RedirectResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, db: DB, principal: CurrentPrincipal) -> HTMLResponse:
-    counts = dict(db.execute(scoped(select(Unit.kind, func.count()), principal, model=Unit)
-                             .group_by(Unit.kind)).tuples().all())
+    stmt = scoped(select(Unit.kind, func.count()), principal, model=Unit)
+    counts: dict[str, int] = dict(db.execute(stmt.group_by(Unit.kind)).tuples().all())
     shortfalls = service.staffing_shortfalls(db, principal)
     recent: list[Any] = []
     if principal.can(roles.READ_AUDIT):
@@ -140,8 +146,7 @@ def new_unit_page(request: Request, db: DB, principal: CurrentPrincipal, parent_
 
 @router.post("/units/new", response_class=HTMLResponse)
 async def create_unit_form(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
-    form = dict((await request.form()).items())
-    form.pop("csrf_token", None)
+    form = await _form(request)
     form["in_industrial_park"] = "in_industrial_park" in form
     data = parse_form(UnitCreate, form)
     unit = service.create_unit(db, principal, data)
@@ -186,8 +191,7 @@ def unit_page(request: Request, db: DB, principal: CurrentPrincipal, unit_id: in
 
 @router.post("/units/{unit_id}/edit", response_class=HTMLResponse)
 async def edit_unit_form(request: Request, db: DB, principal: CurrentPrincipal, unit_id: int) -> Response:
-    form = dict((await request.form()).items())
-    form.pop("csrf_token", None)
+    form = await _form(request)
     form["in_industrial_park"] = "in_industrial_park" in form
     data = parse_form(UnitUpdate, form)
     service.update_unit(db, principal, unit_id, data)
@@ -206,8 +210,7 @@ def move_unit_form(db: DB, principal: CurrentPrincipal, unit_id: int,
 
 @router.post("/units/{unit_id}/people", response_class=HTMLResponse)
 async def add_person_form(request: Request, db: DB, principal: CurrentPrincipal, unit_id: int) -> Response:
-    form = dict((await request.form()).items())
-    form.pop("csrf_token", None)
+    form = await _form(request)
     form["full_time_emergency"] = "full_time_emergency" in form
     form["unit_id"] = unit_id
     service.create_person(db, principal, parse_form(PersonCreate, form))
@@ -265,8 +268,7 @@ def _unit_names(db: Any, ids: list[int]) -> dict[int, str]:
 
 @router.post("/admin/users/new", response_class=HTMLResponse)
 async def create_user_form(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
-    form = dict((await request.form()).items())
-    form.pop("csrf_token", None)
+    form = await _form(request)
     code = str(form.pop("unit_code", "")).strip()
     unit = db.scalar(scoped(select(Unit), principal, roles.MANAGE_USERS).where(Unit.code == code))
     if unit is None:
@@ -312,7 +314,8 @@ def audit_page(request: Request, db: DB, principal: CurrentPrincipal, settings: 
 
     stmt = audit.list_entries(db, principal, entity_type=entity_type, action=action, actor=actor,
                               entity_id=entity_id, request_id=request_id,
-                              since=_local_bound(since, settings.tz, False), until=_local_bound(until, settings.tz, True))
+                              since=_local_bound(since, settings.tz, False),
+                              until=_local_bound(until, settings.tz, True))
     if export == "xlsx":
         rows = db.scalars(stmt.limit(50000))
         data = xlsx.export((N_("time"), N_("actor"), N_("action"), N_("entity"), N_("entity id"), N_("unit"),

@@ -53,10 +53,10 @@ def optional_principal(request: Request) -> Principal | None:
                                        address=client_address(request))
         accounts.note_token_use(session, principal, token)
     elif key := request.state.cookies.get(SESSION_COOKIE):
-        user = auth.user_for_session(session, get_app_settings(request), key)
-        if user is not None:
-            unit = session.get_one(Unit, user.unit_id)
-            principal = auth.principal_for(user, unit, via="session", request_id=request.state.request_id,
+        session_user = auth.user_for_session(session, get_app_settings(request), key)
+        if session_user is not None:
+            unit = session.get_one(Unit, session_user.unit_id)
+            principal = auth.principal_for(session_user, unit, via="session", request_id=request.state.request_id,
                                            address=client_address(request))
     request.state.principal = principal
     return principal

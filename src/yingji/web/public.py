@@ -52,10 +52,12 @@ def login(request: Request, db: DB, settings: AppSettings, username: Annotated[s
         return render(request, "login.html", {"next": _safe_next(next), "error": exc.text(), "username": username},
                       status_code=exc.status_code)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    flags = {"httponly": True, "samesite": "lax", "secure": settings.secure_cookies, "path": "/"}
-    response.set_cookie(SESSION_COOKIE, signed.session_key, max_age=int(settings.session_hours * 3600), **flags)
+    secure = settings.secure_cookies
+    response.set_cookie(SESSION_COOKIE, signed.session_key, max_age=int(settings.session_hours * 3600),
+                        httponly=True, samesite="lax", secure=secure, path="/")
     if signed.user.lang:
-        response.set_cookie(LANG_COOKIE, signed.user.lang, max_age=365 * 86400, **flags)
+        response.set_cookie(LANG_COOKIE, signed.user.lang, max_age=365 * 86400, httponly=True, samesite="lax",
+                            secure=secure, path="/")
     return response
 
 
