@@ -16,7 +16,8 @@ Usage:  .venv/bin/python bench/bench_api.py [--quick] [--duration S] [--rounds N
                                             [--concurrency N] [--units N] [--profile DIR]
 
 ``--profile DIR`` adds, after the measured rounds, one unmeasured round per endpoint with py-spy
-attached to the server and writes collapsed stacks to DIR (``pip install py-spy`` first).
+attached to the server (``--gil``: samples of the thread holding the GIL) and writes collapsed
+stacks to DIR/ping.txt and DIR/units.txt (``pip install py-spy`` first; not a dependency).
 Traffic goes to 127.0.0.1 only; the server and the temporary directory are removed at the end.
 """
 
@@ -108,23 +109,31 @@ def run_load(spec: dict[str, Any]) -> dict[str, Any]:
     for thread in threads:
         thread.start()
     ready.wait(timeout=60)
+    # Every load-generator process of a phase starts at the same agreed wall-clock moment.
+    late = time.time() - float(spec.get("start_at", 0.0))
+    if late < 0:
+        time.sleep(-late)
+    server_pid = int(spec.get("server_pid", 0))
+    server0, busy0 = cpu_seconds(server_pid), machine_busy_seconds()
     cpu0, start = time.process_time(), time.perf_counter()
     window["deadline"] = start + duration
     go.set()
     for thread in threads:
         thread.join(timeout=duration + 60)
     end, cpu1 = time.perf_counter(), time.process_time()
+    server1, busy1 = cpu_seconds(server_pid), machine_busy_seconds()
     merged = [x for chunk in latencies for x in chunk]
     status_total: dict[str, int] = {}
     for counts in statuses:
         for status, n in counts.items():
             status_total[str(status)] = status_total.get(str(status), 0) + n
     return {"latencies_ms": merged, "elapsed": end - start, "statuses": status_total,
-            "failures": failures[:10], "client_cpu_s": cpu1 - cpu0}
+            "failures": failures[:10], "client_cpu_s": cpu1 - cpu0, "late_s": max(late, 0.0),
+            "server_cpu_s": server1 - server0, "machine_busy_s": busy1 - busy0}
 
 
 def _load_generator_main() -> None:
-    spec = json.loads(sys.stdin.read())
+    spec = json.loads(sys.argv[2])
     sys.stdout.write(json.dumps(run_load(spec)))
 
 
@@ -242,33 +251,47 @@ def cpu_seconds(pid: int) -> float:
 
 # --- one phase ------------------------------------------------------------------------------
 
-def phase(spec: dict[str, Any], server_pid: int) -> dict[str, Any]:
-    """Run the load generator in a child process; add the server's CPU time over the same span."""
-    before, busy_before, t0 = cpu_seconds(server_pid), machine_busy_seconds(), time.perf_counter()
-    child = subprocess.run([sys.executable, __file__, "--load-generator"], input=json.dumps(spec).encode(),
-                           capture_output=True, timeout=float(spec["duration"]) + 120, check=False)
-    after, busy_after, t1 = cpu_seconds(server_pid), machine_busy_seconds(), time.perf_counter()
-    if child.returncode != 0:
-        raise RuntimeError(f"load generator failed: {child.stderr.decode()[-2000:]}")
-    result: dict[str, Any] = json.loads(child.stdout)
-    result["server_cpu_s"] = after - before  # includes the child's start-up: a slight over-count
-    # CPU that neither the server nor the load generator used over the same span: other tenants.
-    other = (busy_after - busy_before) - (after - before) - _children_cpu_since_last_call()
-    result["other_cpu_pct"] = 100.0 * other / (t1 - t0)
-    return result
+def phase(spec: dict[str, Any], server_pid: int, processes: int) -> dict[str, Any]:
+    """Drive the server from ``processes`` load-generator processes (the clients split between them).
 
-
-_children_cpu_seen = [0.0]
-
-
-def _children_cpu_since_last_call() -> float:
-    """CPU seconds of the child processes reaped since the last call (the load generator that just ended)."""
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    total = usage.ru_utime + usage.ru_stime
-    delta, _children_cpu_seen[0] = total - _children_cpu_seen[0], total
-    return delta
+    They agree on a start moment, so their windows coincide; each measures the server's CPU time and
+    the machine's busy time over its own window.
+    """
+    concurrency = int(spec["concurrency"])
+    shares = [concurrency // processes + (1 if n < concurrency % processes else 0) for n in range(processes)]
+    start_at = time.time() + 2.0 + 0.5 * processes  # time enough to import httpx and open the connections
+    children = []
+    for n, share in enumerate(s for s in shares if s):
+        child_spec = {**spec, "concurrency": share, "seed": int(spec.get("seed", 0)) * 100 + n,
+                      "start_at": start_at, "server_pid": server_pid}
+        children.append(subprocess.Popen([sys.executable, __file__, "--load-generator", json.dumps(child_spec)],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    results = []
+    for child in children:
+        try:
+            out, err = child.communicate(timeout=float(spec["duration"]) + 120)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise RuntimeError("a load generator did not finish in time") from None
+        if child.returncode != 0:
+            raise RuntimeError(f"load generator failed: {err.decode()[-2000:]}")
+        results.append(json.loads(out))
+    first = results[0]
+    statuses: dict[str, int] = {}
+    for r in results:
+        for status, n in r["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    client_cpu = sum(r["client_cpu_s"] for r in results)
+    return {
+        "latencies_ms": [x for r in results for x in r["latencies_ms"]],
+        "elapsed": max(r["elapsed"] for r in results), "statuses": statuses,
+        "failures": [f for r in results for f in r["failures"]], "client_cpu_s": client_cpu,
+        "late_s": max(r["late_s"] for r in results),
+        "server_cpu_s": first["server_cpu_s"],
+        # CPU that neither the server nor the load generators used in the window: other tenants.
+        "other_cpu_s": first["machine_busy_s"] - first["server_cpu_s"] - client_cpu,
+    }
 
 
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -287,21 +310,24 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
         "server_cpu_ms_per_req": 1000.0 * sum(r["server_cpu_s"] for r in results) / count if count else 0.0,
         "server_cpu_pct": 100.0 * sum(r["server_cpu_s"] for r in results) / elapsed if elapsed else 0.0,
         "client_cpu_pct": 100.0 * sum(r["client_cpu_s"] for r in results) / elapsed if elapsed else 0.0,
-        "other_cpu_pct": sum(r["other_cpu_pct"] for r in results) / len(results) if results else 0.0,
+        "other_cpu_pct": max(0.0, 100.0 * sum(r["other_cpu_s"] for r in results) / elapsed) if elapsed else 0.0,
+        "late_s": max((r["late_s"] for r in results), default=0.0),
     }
 
 
-def profile_round(spec: dict[str, Any], server_pid: int, out: Path) -> None:
+def profile_round(spec: dict[str, Any], server_pid: int, processes: int, out: Path) -> None:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists():
         say("# --profile: py-spy not found (pip install py-spy); skipped")
         return
-    recorder = subprocess.Popen([py_spy, "record", "--nonblocking", "--threads", "--rate", "250", "--format", "raw",
+    # --gil: only the thread holding the GIL is sampled; in a one-process server that is the bottleneck.
+    recorder = subprocess.Popen([py_spy, "record", "--gil", "--nonblocking", "--threads", "--rate", "250",
+                                 "--format", "raw",
                                  "-o", str(out), "-d", str(int(spec["duration"]) + 1), "-p", str(server_pid)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
     try:
-        phase(spec, server_pid)
+        phase(spec, server_pid, processes)
     finally:
         try:
             recorder.wait(timeout=spec["duration"] + 30)
@@ -324,6 +350,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="alternating rounds per endpoint (default 3; quick 1)")
     parser.add_argument("--warmup", type=float, help="unmeasured seconds per endpoint first (default 3; quick 1)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent keep-alive clients")
+    parser.add_argument("--client-procs", type=int, default=2,
+                        help="load-generator processes the clients are split between")
     parser.add_argument("--units", type=int, help="units added under 博乐市 (default 10000; quick 10000)")
     parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the server (extra rounds)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -332,6 +360,7 @@ def main() -> int:
     rounds = args.rounds or (1 if args.quick else 3)
     warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)
     n_units = args.units if args.units is not None else 10_000
+    procs = max(1, min(args.client_procs, args.concurrency))
 
     tmp = Path(tempfile.mkdtemp(prefix="yingji-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("YINGJI_")}
@@ -359,16 +388,17 @@ def main() -> int:
         total = int(check.json()["total"])
         pages = max(1, math.ceil(total / PER_PAGE))
         say(f"# server pid {server.pid} on {url}; bole sees {total} units = {pages} pages of {PER_PAGE}; "
-            f"{args.concurrency} clients, {rounds} x {duration:g}s per endpoint, {os.cpu_count()} CPUs")
+            f"{args.concurrency} clients in {procs} processes, {rounds} x {duration:g}s per endpoint, "
+            f"{os.cpu_count()} CPUs")
 
         base = {"url": url, "token": token, "concurrency": args.concurrency, "pages": pages}
         for endpoint in ("ping", "units"):
-            phase({**base, "endpoint": endpoint, "duration": warmup, "seed": 99}, server.pid)
+            phase({**base, "endpoint": endpoint, "duration": warmup, "seed": 99}, server.pid, procs)
         results: dict[str, list[dict[str, Any]]] = {"ping": [], "units": []}
         for n in range(rounds):
             for endpoint in ("ping", "units"):
                 results[endpoint].append(
-                    phase({**base, "endpoint": endpoint, "duration": duration, "seed": n}, server.pid))
+                    phase({**base, "endpoint": endpoint, "duration": duration, "seed": n}, server.pid, procs))
 
         ping, units = summarize(results["ping"]), summarize(results["units"])
         for name, s in (("ping", ping), ("units", units)):
@@ -377,6 +407,8 @@ def main() -> int:
                 f"server CPU {s['server_cpu_pct']:.0f}% ({s['server_cpu_ms_per_req']:.2f} ms/req), "
                 f"client CPU {s['client_cpu_pct']:.0f}%, other processes {s['other_cpu_pct']:.0f}% "
                 f"(of {100 * (os.cpu_count() or 1)}%)")
+            if s["late_s"] > 0.5:
+                say(f"#   warning: a load generator started {s['late_s']:.1f}s late (machine busy?)")
             for failure in s["failures"]:
                 say(f"#   failure: {failure}")
             if set(s["statuses"]) != {"200"}:
@@ -395,7 +427,7 @@ def main() -> int:
             args.profile.mkdir(parents=True, exist_ok=True)
             for endpoint in ("ping", "units"):
                 profile_round({**base, "endpoint": endpoint, "duration": max(duration, 5.0), "seed": 7},
-                              server.pid, args.profile / f"{endpoint}.txt")
+                              server.pid, procs, args.profile / f"{endpoint}.txt")
     except Exception as exc:
         failed = True
         say(f"# bench failed: {exc!r}")

@@ -12,8 +12,9 @@
 # Extra arguments are passed to `schemathesis run` (e.g. --include-path-regex '^/api/units').
 set -uo pipefail
 cd "$(dirname "$0")/.."
-py=.venv/bin/python
-st=.venv/bin/schemathesis
+root=$(pwd)
+py=$root/.venv/bin/python
+st=$root/.venv/bin/schemathesis
 user=${FUZZ_USER:-admin}
 examples=${FUZZ_EXAMPLES:-20}
 budget=${FUZZ_TIMEOUT:-600}
@@ -78,7 +79,9 @@ echo "== fuzzing $url/openapi.json as $user, $examples examples per operation"
 
 seed_args=()
 [ -n "${FUZZ_SEED:-}" ] && seed_args=(--seed "$FUZZ_SEED")
-timeout --kill-after=10 "$budget" "$st" run "$url/openapi.json" \
+# From inside the temporary directory: schemathesis keeps a crash cache (.schemathesis/) in its
+# working directory, and that must not land in (or rewrite files of) the repository.
+(cd "$tmp" && exec timeout --kill-after=10 "$budget" "$st" run "$url/openapi.json" \
   --url "$url" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error \
@@ -87,7 +90,7 @@ timeout --kill-after=10 "$budget" "$st" run "$url/openapi.json" \
   --generation-database none \
   --report junit --report-dir "$tmp/report" \
   --no-color \
-  "${seed_args[@]}" "$@"
+  "${seed_args[@]}" "$@")
 status=$?
 if [ $status -eq 124 ] || [ $status -eq 137 ]; then
   echo "!! schemathesis did not finish within ${budget}s" >&2

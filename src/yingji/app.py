@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yingji import __version__, i18n, runtime
 from yingji.db import Database
-from yingji.errors import UserError
+from yingji.errors import UserError, validation_message
+from yingji.i18n import N_
 from yingji.settings import Settings, get_settings
 from yingji.web import deps
 from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware
@@ -52,7 +53,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
-        details.append({"field": location, "message": error.get("msg", "")})
+        details.append({"field": location, "message": validation_message(error)})
     return details
 
 
@@ -68,9 +69,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "Not found, or not within your area.", 405: "This method is not allowed here.",
-                    401: "Please sign in.", 403: "Your role does not allow this action."}
-        text = i18n.gettext(messages.get(exc.status_code, "The request could not be handled."))
+        messages = {404: N_("Not found, or not within your area."), 405: N_("This method is not allowed here."),
+                    401: N_("Please sign in."), 403: N_("Your role does not allow this action.")}
+        text = i18n.gettext(messages.get(exc.status_code, N_("The request could not be handled.")))
         return _error_response(request, exc.status_code, text)
 
 
@@ -88,7 +89,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from yingji.web import public
 
     app.include_router(public.router)
-    protected = [Depends(deps.csrf_guard), Depends(deps.require_principal)]
+    # The principal first, so that even a refused form renders the signed-in page around the message.
+    protected = [Depends(deps.require_principal), Depends(deps.csrf_guard)]
     app.include_router(core_api.router, prefix="/api", dependencies=protected)
     app.include_router(core_views.router, dependencies=protected)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")

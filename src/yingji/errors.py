@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yingji.i18n import gettext
+from yingji.i18n import N_, gettext
 
 
 class UserError(Exception):
@@ -51,3 +51,39 @@ class TooManyRequests(UserError):
 
 class NotAuthenticated(UserError):
     status_code = 401
+
+
+# Validation problems reported by Pydantic, by error type, in words a person can act on.
+_VALIDATION_MESSAGES = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field may not be empty."),
+    "string_too_long": N_("This text is too long."),
+    "string_pattern_mismatch": N_("This value has characters that are not allowed."),
+    "string_type": N_("Text is expected here."),
+    "int_parsing": N_("A whole number is expected here."),
+    "int_type": N_("A whole number is expected here."),
+    "int_from_float": N_("A whole number is expected here."),
+    "float_parsing": N_("A number is expected here."),
+    "float_type": N_("A number is expected here."),
+    "bool_parsing": N_("Yes or no is expected here."),
+    "bool_type": N_("Yes or no is expected here."),
+    "date_parsing": N_("A date (YYYY-MM-DD) is expected here."),
+    "date_from_datetime_parsing": N_("A date (YYYY-MM-DD) is expected here."),
+    "date_type": N_("A date (YYYY-MM-DD) is expected here."),
+    "greater_than_equal": N_("This number is too small."),
+    "greater_than": N_("This number is too small."),
+    "less_than_equal": N_("This number is too large."),
+    "less_than": N_("This number is too large."),
+    "json_invalid": N_("The request body is not valid JSON."),
+    "model_attributes_type": N_("The request body has the wrong shape."),
+    "dict_type": N_("The request body has the wrong shape."),
+    "value_error": N_("This value is not one of the allowed choices."),
+    "enum": N_("This value is not one of the allowed choices."),
+    "literal_error": N_("This value is not one of the allowed choices."),
+}
+
+
+def validation_message(error: dict[str, Any]) -> str:
+    """One Pydantic error in the user's language (falls back to Pydantic's own English)."""
+    message = _VALIDATION_MESSAGES.get(str(error.get("type", "")))
+    return gettext(message) if message else str(error.get("msg", ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -80,3 +81,17 @@ def test_safe_redirect_after_sign_in(browser: Any) -> None:
     response = client.post("/login", data={"username": "bole", "password": "Yingji@2026", "csrf_token": client.csrf,
                                            "next": "//evil.example/"}, follow_redirects=False)
     assert response.headers["location"] == "/"
+
+
+def test_every_rendered_form_carries_the_csrf_token(browser: Any, session: Any) -> None:
+    """Forms must echo the CSRF cookie: an empty token would make every form fail with 403."""
+    from tests.conftest import unit_id
+
+    client = browser("bole")
+    pages = ["/", "/units", f"/units/{unit_id(session, '652701100')}", f"/units/new?parent_id={unit_id(session, '652701')}",
+             "/units/import", "/admin/users", "/account", "/inbox", "/audit"]
+    for path in pages:
+        html = client.get(path).text
+        assert 'name="csrf_token" value=""' not in html, path
+        for token in re.findall(r'name="csrf_token" value="([^"]*)"', html):
+            assert token == client.csrf, path

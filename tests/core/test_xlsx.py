@@ -112,3 +112,12 @@ def test_import_page_lists_bad_rows(browser: Any) -> None:
     page = client.form("/units/import", {"what": "units"}, files={"file": ("u.xlsx", content, "application/x")})
     assert page.status_code == 422
     assert 'id="import-errors"' in page.text and "<td>2</td>" in page.text
+
+
+def test_people_export_is_scoped(browser: Any) -> None:
+    rows = list(load_workbook(io.BytesIO(browser("bole").get("/api/people.xlsx").content)).worksheets[0]
+                .iter_rows(values_only=True))
+    codes = {r[0] for r in rows[1:]}
+    assert "652701" in codes and not any(str(c).startswith("652722") for c in codes)
+    names = {r[1] for r in rows[1:]}
+    assert not any("精河县" in n for n in names)

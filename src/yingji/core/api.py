@@ -132,6 +132,25 @@ def delete_person(db: DB, principal: CurrentPrincipal, person_id: int) -> Respon
     return Response(status_code=204)
 
 
+@router.get("/people.xlsx", response_class=Response)
+def export_people(db: DB, principal: CurrentPrincipal, unit_id: int | None = None,
+                  q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    from yingji.core.models import Person
+    from yingji.core.scope import scoped
+
+    stmt = scoped(select(Person), principal).order_by(Person.unit_id, Person.id)
+    if unit_id is not None:
+        stmt = stmt.where(Person.unit_id == unit_id)
+    if q:
+        stmt = stmt.where(Person.name.ilike(f"%{q}%") | Person.phone.ilike(f"%{q}%"))
+    people = list(db.scalars(stmt))
+    codes = dict(db.execute(select(Unit.id, Unit.code).where(
+        Unit.id.in_({p.unit_id for p in people}))).tuples().all())
+    data = xlsx.export(xlsx.PERSON_COLUMNS, ([codes.get(p.unit_id, ""), p.name, p.position, p.phone, p.email, p.duty,
+                                             p.full_time_emergency] for p in people), title="people")
+    return _xlsx_response(data, "people.xlsx")
+
+
 @router.post("/people/import")
 def import_people(db: DB, principal: CurrentPrincipal, settings: AppSettings,
                   file: Annotated[UploadFile, File()]) -> dict[str, int]:

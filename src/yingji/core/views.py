@@ -27,7 +27,7 @@ from yingji.core.schemas import (
     UserCreate,
 )
 from yingji.core.scope import Principal, scoped
-from yingji.errors import UserError
+from yingji.errors import UserError, validation_message
 from yingji.i18n import N_, gettext
 from yingji.web.deps import DB, AppSettings, CurrentPrincipal
 from yingji.web.middleware import SESSION_COOKIE
@@ -61,7 +61,8 @@ def parse_form(model: type[BaseModel], values: dict[str, Any]) -> Any:
     try:
         return model(**cleaned)
     except ValidationError as exc:
-        details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        details = [{"field": ".".join(str(p) for p in e["loc"]), "message": validation_message(dict(e))}
+                   for e in exc.errors()]
         raise UserError("Some fields are missing or not valid.", details=details) from exc
 
 

@@ -17,7 +17,7 @@ from yingji.core import service
 from yingji.core.models import Unit
 from yingji.core.schemas import PersonCreate, UnitCreate
 from yingji.core.scope import Principal
-from yingji.errors import TooLarge, UserError
+from yingji.errors import TooLarge, UserError, validation_message
 from yingji.i18n import N_, gettext
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,6 +56,7 @@ UNIT_FIELDS = ("code", "name", "kind", "parent_code", "leading_body", "address",
 PERSON_COLUMNS = (N_("unit code"), N_("name"), N_("position"), N_("phone"), N_("email"), N_("duty"),
                   N_("full-time emergency staff"))
 PERSON_FIELDS = ("unit_code", "name", "position", "phone", "email", "duty", "full_time_emergency")
+FIELD_LABELS = dict(zip(UNIT_FIELDS, UNIT_COLUMNS, strict=True)) | dict(zip(PERSON_FIELDS, PERSON_COLUMNS, strict=True))
 
 
 def read_rows(stream: BinaryIO, *, max_bytes: int, fields: Sequence[str]) -> list[tuple[int, dict[str, Any]]]:
@@ -104,7 +105,8 @@ def _error_text(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"])
-        parts.append(f"{gettext(field)}: {error['msg']}")
+        label = gettext(FIELD_LABELS.get(field, field))
+        parts.append(f"{label}: {validation_message(dict(error))}")
     return "; ".join(parts)
 
 

@@ -114,7 +114,7 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send) -> None:
-    await _error(send, 413, "The request is too large.")
+    await _error(send, 413, i18n.N_("The request is too large."))
 
 
 async def _error(send: Send, status: int, message: str) -> None:
@@ -170,8 +170,8 @@ class TransactionMiddleware:
                     log.exception("commit failed")
                     await anyio.to_thread.run_sync(session.rollback)
                     dropped = True
-                    await _error(send, 409, "The change could not be saved because it conflicts with "
-                                            "another change. Reload and try again.")
+                    await _error(send, 409, i18n.N_("The change could not be saved because it conflicts with "
+                                                    "another change. Reload and try again."))
                     return
             await send(message)
 

@@ -21,7 +21,22 @@ templates = Jinja2Templates(env=_env)
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     lambda message: i18n.gettext(message), lambda s, p, n: i18n.ngettext(s, p, n), newstyle=True)
 templates.env.globals["N_"] = N_
+templates.env.globals["shown"] = lambda value: "—" if value is None or value == "" else value
 templates.env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
+
+ACTION_LABELS = {
+    "create": N_("created"), "update": N_("changed"), "delete": N_("deleted"), "move": N_("moved"),
+    "login": N_("signed in"), "logout": N_("signed out"), "login_failed": N_("failed sign-in"),
+    "password": N_("password set"), "set_role": N_("role changed"), "enable": N_("enabled"),
+    "disable": N_("disabled"), "token_use": N_("token used"), "revoke": N_("revoked"), "notify": N_("notified"),
+    "read": N_("read"),
+}
+ENTITY_LABELS = {
+    "unit": N_("unit"), "person": N_("person"), "user": N_("user"), "api_token": N_("API token"),
+    "attachment": N_("attachment"), "notification": N_("notification"), "staffing_quota": N_("staffing quota"),
+}
+templates.env.globals["ACTION_LABELS"] = ACTION_LABELS
+templates.env.globals["ENTITY_LABELS"] = ENTITY_LABELS
 
 # Every area of the platform; those not built yet say so plainly.
 NAV: list[tuple[str, str, str, bool]] = [
