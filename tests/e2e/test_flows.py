@@ -88,7 +88,7 @@ def test_sign_in_browse_create_audit_language_sign_out(page: Any, server: str, s
     assert creates, f"no create entry for unit {new_id}: {cells}"
     assert creates[0][1] == "bole" and creates[0][3] == f"{unit_label} #{new_id}", creates
     assert name in creates[0][4], creates
-    assert all(c[3] == f"unit #{new_id}" for c in cells if len(c) >= 4), f"filter leaked other entries: {cells}"
+    assert all(c[3] == f"{unit_label} #{new_id}" for c in cells if len(c) >= 4), f"filter leaked other entries: {cells}"
     # The filter form narrows further and keeps the unit filter.
     filters = page.locator("#audit-filters")
     filters.locator("input[name=action]").fill("update")
