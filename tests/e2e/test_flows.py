@@ -91,7 +91,7 @@ def test_sign_in_browse_create_audit_language_sign_out(page: Any, server: str, s
     assert all(c[3] == f"{unit_label} #{new_id}" for c in cells if len(c) >= 4), f"filter leaked other entries: {cells}"
     # The filter form narrows further and keeps the unit filter.
     filters = page.locator("#audit-filters")
-    filters.locator("input[name=action]").fill("update")
+    filters.locator("select[name=action]").select_option("update")
     filters.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(rf"entity_id={new_id}.*action=update|action=update.*entity_id={new_id}"))
     expect(rows).to_have_count(1)
