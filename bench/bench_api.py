@@ -2,18 +2,24 @@
 
 Builds a throw-away SQLite database (demo data + 10,000 villages and enterprises under the
 townships of 博乐市), gives the county office user ``bole`` an API token, starts the real server
-(``yingji serve --no-worker``) on a free loopback port and drives it with N keep-alive clients
-from a *separate* process (so the client's GIL does not share the server's):
+(``yingji serve --no-worker``) on a free loopback port and drives it with 8 keep-alive clients
+(threads with one httpx.Client each) split over 2 load-generator *processes*, so the clients'
+GIL is not the server's and not one process's either. Closed loop, fixed duration:
 
-  baseline  GET /api/ping                           (auth + request transaction, no work)
-  measured  GET /api/units?per_page=50&page=<random> (scope filter, count, offset page, schema)
+  baseline  GET /api/ping                            (token auth + request transaction, no work)
+  measured  GET /api/units?per_page=50&page=<random>  (scope filter, count, offset page, schema)
 
-Both are measured in the same run, in alternating rounds, and printed as DESIGN.md asks:
+Both are measured in the same run, in alternating rounds (default 3 x 5 s each after a warm-up),
+and printed as DESIGN.md asks, e.g.
 
   RESULT name=scoped_list_rps value=... unit=req/s baseline=<ping rps> ratio=... target=>=0.4
 
-Usage:  .venv/bin/python bench/bench_api.py [--quick] [--duration S] [--rounds N]
-                                            [--concurrency N] [--units N] [--profile DIR]
+The ``#`` lines beside them give the server's CPU time per request (from /proc, over the same
+window) and the CPU other processes of the machine took meanwhile: on a shared machine that is
+what makes two runs differ.
+
+Usage:  .venv/bin/python bench/bench_api.py [--quick] [--duration S] [--rounds N] [--warmup S]
+            [--concurrency N] [--client-procs N] [--units N] [--profile DIR] [--keep]
 
 ``--profile DIR`` adds, after the measured rounds, one unmeasured round per endpoint with py-spy
 attached to the server (``--gil``: samples of the thread holding the GIL) and writes collapsed
@@ -109,8 +115,11 @@ def run_load(spec: dict[str, Any]) -> dict[str, Any]:
     for thread in threads:
         thread.start()
     ready.wait(timeout=60)
-    # Every load-generator process of a phase starts at the same agreed wall-clock moment.
-    late = time.time() - float(spec.get("start_at", 0.0))
+    # Every load-generator process of a phase starts at the same moment: report ready, get the time.
+    sys.stdout.write("READY\n")
+    sys.stdout.flush()
+    start_at = float(sys.stdin.readline() or 0.0)
+    late = time.time() - start_at
     if late < 0:
         time.sleep(-late)
     server_pid = int(spec.get("server_pid", 0))
@@ -201,7 +210,7 @@ def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.P
     log = log_path.open("wb")
     return subprocess.Popen(
         [sys.executable, "-m", "yingji.cli", "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -259,21 +268,31 @@ def phase(spec: dict[str, Any], server_pid: int, processes: int) -> dict[str, An
     """
     concurrency = int(spec["concurrency"])
     shares = [concurrency // processes + (1 if n < concurrency % processes else 0) for n in range(processes)]
-    start_at = time.time() + 2.0 + 0.5 * processes  # time enough to import httpx and open the connections
     children = []
     for n, share in enumerate(s for s in shares if s):
         child_spec = {**spec, "concurrency": share, "seed": int(spec.get("seed", 0)) * 100 + n,
-                      "start_at": start_at, "server_pid": server_pid}
+                      "server_pid": server_pid}
         children.append(subprocess.Popen([sys.executable, __file__, "--load-generator", json.dumps(child_spec)],
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    timeout = float(spec["duration"]) + 120
+    try:
+        for child in children:  # each says READY once its connections are open
+            assert child.stdout is not None and child.stderr is not None
+            if _readline(child.stdout, timeout=60).strip() != b"READY":
+                raise RuntimeError(f"load generator failed to start: {child.stderr.read().decode()[-2000:]}")
+        start_at = f"{time.time() + 0.1}\n".encode()
+        for child in children:  # tell everyone the moment first, then wait for the results
+            assert child.stdin is not None
+            child.stdin.write(start_at)
+            child.stdin.flush()
+        outputs = [child.communicate(timeout=timeout) for child in children]
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait(timeout=5)
     results = []
-    for child in children:
-        try:
-            out, err = child.communicate(timeout=float(spec["duration"]) + 120)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            raise RuntimeError("a load generator did not finish in time") from None
+    for child, (out, err) in zip(children, outputs, strict=True):
         if child.returncode != 0:
             raise RuntimeError(f"load generator failed: {err.decode()[-2000:]}")
         results.append(json.loads(out))
@@ -292,6 +311,17 @@ def phase(spec: dict[str, Any], server_pid: int, processes: int) -> dict[str, An
         # CPU that neither the server nor the load generators used in the window: other tenants.
         "other_cpu_s": first["machine_busy_s"] - first["server_cpu_s"] - client_cpu,
     }
+
+
+def _readline(stream: Any, timeout: float) -> bytes:
+    """One line from a child's pipe, or RuntimeError after ``timeout`` seconds."""
+    import selectors
+
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise RuntimeError("a load generator did not get ready in time")
+    return bytes(stream.readline())
 
 
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -352,10 +382,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent keep-alive clients")
     parser.add_argument("--client-procs", type=int, default=2,
                         help="load-generator processes the clients are split between")
-    parser.add_argument("--units", type=int, help="units added under 博乐市 (default 10000; quick 10000)")
+    parser.add_argument("--units", type=int, help="units added under 博乐市 (default 10000)")
     parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the server (extra rounds)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops the server
     duration = args.duration or (3.0 if args.quick else 5.0)
     rounds = args.rounds or (1 if args.quick else 3)
     warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)
