@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yingji import __version__, i18n, runtime
@@ -66,6 +67,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         return _error_response(request, 422, i18n.gettext("Some fields are missing or not valid."),
                                details=_validation_details(exc))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A safety net: bounds are checked at the edge, but no value may ever reach the user as a 500.
+        log.warning("value out of range reached the database: %s", exc)
+        return _error_response(request, 400, i18n.gettext("A value is out of range."))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

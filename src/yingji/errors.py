@@ -77,6 +77,7 @@ _VALIDATION_MESSAGES = {
     "json_invalid": N_("The request body is not valid JSON."),
     "model_attributes_type": N_("The request body has the wrong shape."),
     "dict_type": N_("The request body has the wrong shape."),
+    "control_characters": N_("This text contains invisible control characters."),
     "value_error": N_("This value is not one of the allowed choices."),
     "enum": N_("This value is not one of the allowed choices."),
     "literal_error": N_("This value is not one of the allowed choices."),

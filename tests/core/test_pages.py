@@ -88,10 +88,24 @@ def test_every_rendered_form_carries_the_csrf_token(browser: Any, session: Any) 
     from tests.conftest import unit_id
 
     client = browser("bole")
-    pages = ["/", "/units", f"/units/{unit_id(session, '652701100')}", f"/units/new?parent_id={unit_id(session, '652701')}",
-             "/units/import", "/admin/users", "/account", "/inbox", "/audit"]
+    pages = ["/", "/units", f"/units/{unit_id(session, '652701100')}",
+             f"/units/new?parent_id={unit_id(session, '652701')}", "/units/import", "/admin/users", "/account",
+             "/inbox", "/audit"]
     for path in pages:
         html = client.get(path).text
         assert 'name="csrf_token" value=""' not in html, path
         for token in re.findall(r'name="csrf_token" value="([^"]*)"', html):
             assert token == client.csrf, path
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs"), [
+    ("GET", "/api/units", {"params": {"parent_id": 6670557390198434845507452928}}),
+    ("GET", "/api/attachments/25088054631940526092320768/download", {}),
+    ("POST", "/api/notifications/38279925789699342336/read", {}),
+    ("POST", "/api/units/2/move", {"json": {"parent_id": 29888760877386324833003981456277504}}),
+    ("PATCH", "/api/units/11", {"json": {"name": "0", "in_industrial_park": None}}),
+    ("PATCH", "/api/units/11", {"json": {"leading_body": None}}),
+])
+def test_values_the_fuzzer_found_are_client_errors(browser: Any, method: str, path: str, kwargs: Any) -> None:
+    response = browser("zhou").api(method, path, **kwargs)
+    assert 400 <= response.status_code < 500, response.text

@@ -121,3 +121,21 @@ def test_people_export_is_scoped(browser: Any) -> None:
     assert "652701" in codes and not any(str(c).startswith("652722") for c in codes)
     names = {r[1] for r in rows[1:]}
     assert not any("精河县" in n for n in names)
+
+
+def test_control_characters_are_refused_on_input_and_never_break_an_export(browser: Any, session: Session) -> None:
+    client = browser("bole")
+    township = session.scalar(select(Unit.id).where(Unit.code == "652701100"))
+    refused = client.api("POST", "/api/units", json={"parent_id": township, "code": "CC-1", "name": "坏\x01名",
+                                                     "kind": "village"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["message"] == zh("This text contains invisible control characters.")
+    # a row stored before the rule (or by another path) still exports
+    unit = session.scalar(select(Unit).where(Unit.code == "652701100"))
+    assert unit is not None
+    unit.leading_body = "旧数据\x02"
+    session.commit()
+    export = client.get("/api/units.xlsx")
+    assert export.status_code == 200
+    rows = list(load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(values_only=True))
+    assert "旧数据\ufffd" in {r[4] for r in rows}

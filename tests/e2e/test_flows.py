@@ -8,9 +8,8 @@ import uuid
 from typing import Any
 
 import pytest
-
-from tests.conftest import zh
 from playwright.sync_api import expect
+from tests.conftest import zh
 
 pytestmark = pytest.mark.e2e
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -33,10 +33,10 @@ def get_user(session: Session, principal: Principal, user_id: int) -> User:
 
 def create_user(session: Session, principal: Principal, data: UserCreate) -> User:
     get_scoped(session, principal, Unit, data.unit_id, roles.MANAGE_USERS)
-    if not roles.may_grant(principal.role, data.role) and principal.via != "system":
-        raise PermissionDenied("You cannot grant this role.")
     if data.role not in roles.ROLE_LABELS:
         raise UserError("Unknown role.", field="role")
+    if not roles.may_grant(principal.role, data.role) and principal.via != "system":
+        raise PermissionDenied("You cannot grant this role.")
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict("The user name %(name)s is taken.", field="username", name=data.username)
     auth.check_password_strength(data.password)
@@ -52,6 +52,8 @@ def set_role(session: Session, principal: Principal, user_id: int, role: str) ->
     user = get_user(session, principal, user_id)
     if role not in roles.ROLE_LABELS:
         raise UserError("Unknown role.", field="role")
+    if user.id == principal.user_id:
+        raise UserError("You cannot change your own role.")
     if principal.via != "system" and not (roles.may_grant(principal.role, role)
                                           and roles.may_grant(principal.role, user.role)):
         raise PermissionDenied("You cannot grant this role.")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from yingji.core import accounts, attachments, audit, notify, service, xlsx
 from yingji.core.models import Unit
 from yingji.core.schemas import (
+    MAX_ID,
     AttachmentRead,
     AuditRead,
     NotificationRead,
@@ -29,7 +30,7 @@ from yingji.core.schemas import (
     UserRead,
 )
 from yingji.core.service import paginate
-from yingji.web.deps import DB, AppSettings, CurrentPrincipal
+from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery
 
 router = APIRouter(tags=["core"])
 PageNo = Annotated[int, Query(ge=1, le=100000)]
@@ -53,18 +54,18 @@ def me(db: DB, principal: CurrentPrincipal) -> Any:
 
 @router.get("/units", response_model=Page[UnitRead])
 def list_units(db: DB, principal: CurrentPrincipal, q: Annotated[str, Query(max_length=100)] = "",
-               kind: Annotated[str, Query(max_length=32)] = "", parent_id: int | None = None,
+               kind: Annotated[str, Query(max_length=32)] = "", parent_id: IdQuery = None,
                page: PageNo = 1, per_page: PerPage = 50) -> Any:
     return service.list_units(db, principal, q=q, kind=kind, parent_id=parent_id, page=page, per_page=per_page)
 
 
 @router.get("/units/{unit_id}", response_model=UnitRead)
-def get_unit(db: DB, principal: CurrentPrincipal, unit_id: int) -> Any:
+def get_unit(db: DB, principal: CurrentPrincipal, unit_id: IdPath) -> Any:
     return service.get_unit(db, principal, unit_id)
 
 
 @router.get("/units/{unit_id}/children", response_model=list[UnitRead])
-def unit_children(db: DB, principal: CurrentPrincipal, unit_id: int) -> Any:
+def unit_children(db: DB, principal: CurrentPrincipal, unit_id: IdPath) -> Any:
     return service.children(db, principal, unit_id)
 
 
@@ -74,17 +75,17 @@ def create_unit(db: DB, principal: CurrentPrincipal, data: UnitCreate) -> Any:
 
 
 @router.patch("/units/{unit_id}", response_model=UnitRead)
-def update_unit(db: DB, principal: CurrentPrincipal, unit_id: int, data: UnitUpdate) -> Any:
+def update_unit(db: DB, principal: CurrentPrincipal, unit_id: IdPath, data: UnitUpdate) -> Any:
     return service.update_unit(db, principal, unit_id, data)
 
 
 @router.post("/units/{unit_id}/move", response_model=UnitRead)
-def move_unit(db: DB, principal: CurrentPrincipal, unit_id: int, data: UnitMove) -> Any:
+def move_unit(db: DB, principal: CurrentPrincipal, unit_id: IdPath, data: UnitMove) -> Any:
     return service.move_unit(db, principal, unit_id, data.parent_id)
 
 
 @router.delete("/units/{unit_id}", status_code=204)
-def delete_unit(db: DB, principal: CurrentPrincipal, unit_id: int) -> Response:
+def delete_unit(db: DB, principal: CurrentPrincipal, unit_id: IdPath) -> Response:
     service.delete_unit(db, principal, unit_id)
     return Response(status_code=204)
 
@@ -116,7 +117,7 @@ def import_units(db: DB, principal: CurrentPrincipal, settings: AppSettings,
 # --- people --------------------------------------------------------------------------------
 
 @router.get("/people", response_model=Page[PersonRead])
-def list_people(db: DB, principal: CurrentPrincipal, unit_id: int | None = None,
+def list_people(db: DB, principal: CurrentPrincipal, unit_id: IdQuery = None,
                 q: Annotated[str, Query(max_length=100)] = "", page: PageNo = 1, per_page: PerPage = 50) -> Any:
     return service.list_people(db, principal, unit_id=unit_id, q=q, page=page, per_page=per_page)
 
@@ -127,13 +128,13 @@ def create_person(db: DB, principal: CurrentPrincipal, data: PersonCreate) -> An
 
 
 @router.delete("/people/{person_id}", status_code=204)
-def delete_person(db: DB, principal: CurrentPrincipal, person_id: int) -> Response:
+def delete_person(db: DB, principal: CurrentPrincipal, person_id: IdPath) -> Response:
     service.delete_person(db, principal, person_id)
     return Response(status_code=204)
 
 
 @router.get("/people.xlsx", response_class=Response)
-def export_people(db: DB, principal: CurrentPrincipal, unit_id: int | None = None,
+def export_people(db: DB, principal: CurrentPrincipal, unit_id: IdQuery = None,
                   q: Annotated[str, Query(max_length=100)] = "") -> Response:
     from yingji.core.models import Person
     from yingji.core.scope import scoped
@@ -172,7 +173,7 @@ def list_users(db: DB, principal: CurrentPrincipal, q: Annotated[str, Query(max_
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
-def get_user(db: DB, principal: CurrentPrincipal, user_id: int) -> Any:
+def get_user(db: DB, principal: CurrentPrincipal, user_id: IdPath) -> Any:
     return accounts.get_user(db, principal, user_id)
 
 
@@ -182,7 +183,7 @@ def create_user(db: DB, principal: CurrentPrincipal, data: UserCreate) -> Any:
 
 
 @router.post("/users/{user_id}/role", response_model=UserRead)
-def set_role(db: DB, principal: CurrentPrincipal, user_id: int,
+def set_role(db: DB, principal: CurrentPrincipal, user_id: IdPath,
              role: Annotated[str, Form(max_length=32)]) -> Any:
     return accounts.set_role(db, principal, user_id, role)
 
@@ -199,7 +200,7 @@ def create_token(db: DB, principal: CurrentPrincipal, data: TokenCreate) -> Any:
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenRead)
-def revoke_token(db: DB, principal: CurrentPrincipal, token_id: int) -> Any:
+def revoke_token(db: DB, principal: CurrentPrincipal, token_id: IdPath) -> Any:
     return accounts.revoke_token(db, principal, token_id)
 
 
@@ -221,13 +222,13 @@ def list_notifications(db: DB, principal: CurrentPrincipal, unread: bool = False
 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationRead)
-def read_notification(db: DB, principal: CurrentPrincipal, notification_id: int) -> Any:
+def read_notification(db: DB, principal: CurrentPrincipal, notification_id: IdPath) -> Any:
     return notify.mark_read(db, principal, notification_id)
 
 
 @router.post("/attachments", response_model=AttachmentRead, status_code=201)
 def upload_attachment(db: DB, principal: CurrentPrincipal, settings: AppSettings,
-                      file: Annotated[UploadFile, File()], unit_id: Annotated[int, Form()],
+                      file: Annotated[UploadFile, File()], unit_id: Annotated[int, Form(ge=1, le=MAX_ID)],
                       entity_type: Annotated[str, Form(max_length=64)] = "",
                       entity_id: Annotated[str, Form(max_length=64)] = "") -> Any:
     return attachments.store(db, principal, settings, stream=file.file, filename=file.filename or "",
@@ -235,13 +236,13 @@ def upload_attachment(db: DB, principal: CurrentPrincipal, settings: AppSettings
 
 
 @router.get("/attachments/{attachment_id}", response_model=AttachmentRead)
-def attachment_meta(db: DB, principal: CurrentPrincipal, attachment_id: int) -> Any:
+def attachment_meta(db: DB, principal: CurrentPrincipal, attachment_id: IdPath) -> Any:
     return attachments.get(db, principal, attachment_id)
 
 
 @router.get("/attachments/{attachment_id}/download", response_class=FileResponse)
 def download_attachment(db: DB, principal: CurrentPrincipal, settings: AppSettings,
-                        attachment_id: int) -> FileResponse:
+                        attachment_id: IdPath) -> FileResponse:
     row = attachments.get(db, principal, attachment_id)
     return FileResponse(attachments.blob_path(settings, row.sha256), media_type=row.content_type,
                         filename=row.filename, headers={"X-Content-Type-Options": "nosniff"})

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
+
+MAX_ID = 2**31 - 1  # the range of an INTEGER key on every supported database
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 UNIT_KINDS = ("prefecture", "county", "zone", "township", "village", "department", "enterprise", "school",
               "kindergarten", "college", "hospital", "crowded_place")
@@ -18,6 +23,22 @@ HIGH_RISK_INDUSTRIES = ("hazardous_chemicals", "mining", "metallurgy", "firework
 PERSON_DUTIES = ("responsible", "staff", "contact")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Clean(BaseModel):
+    """Input text: surrounding spaces stripped, invisible control characters refused."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise PydanticCustomError("control_characters", "text contains control characters")
+        return value
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
@@ -25,9 +46,7 @@ class Page(BaseModel, Generic[T]):
     per_page: int
 
 
-class UnitBase(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class UnitBase(Clean):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z\-_.]+$")
     name: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
@@ -68,12 +87,10 @@ class UnitBase(BaseModel):
 
 
 class UnitCreate(UnitBase):
-    parent_id: int
+    parent_id: Id
 
 
-class UnitUpdate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class UnitUpdate(Clean):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
     leading_body: str | None = Field(default=None, max_length=300)
@@ -90,7 +107,7 @@ class UnitUpdate(BaseModel):
 
 
 class UnitMove(BaseModel):
-    parent_id: int
+    parent_id: Id
 
 
 class UnitRead(BaseModel):
@@ -116,10 +133,8 @@ class UnitRead(BaseModel):
     valid_to: date | None
 
 
-class PersonCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    unit_id: int
+class PersonCreate(Clean):
+    unit_id: Id
     name: str = Field(min_length=1, max_length=100)
     position: str = Field(default="", max_length=100)
     phone: str = Field(default="", max_length=40, pattern=r"^[0-9+\- ()]*$")
@@ -160,12 +175,10 @@ class StaffingShortfall(BaseModel):
     source: str
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class UserCreate(Clean):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     display_name: str = Field(min_length=1, max_length=100)
-    unit_id: int
+    unit_id: Id
     role: str
     email: str = Field(default="", max_length=200)
     phone: str = Field(default="", max_length=40)
@@ -186,7 +199,7 @@ class UserRead(BaseModel):
     is_active: bool
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(Clean):
     name: str = Field(min_length=1, max_length=100)
     days: int | None = Field(default=None, ge=1, le=3650)
 

@@ -144,6 +144,8 @@ def update_unit(session: Session, principal: Principal, unit_id: int, data: Unit
     before = audit.snapshot(unit)
     changes = data.model_dump(exclude_unset=True)
     for key, value in changes.items():
+        if value is None and not Unit.__table__.c[key].nullable:
+            raise UserError("This field may not be empty.", field=key)
         setattr(unit, key, value)
     _check_validity(unit.valid_from, unit.valid_to)
     recheck(session, principal, unit)

@@ -29,7 +29,7 @@ from yingji.core.schemas import (
 from yingji.core.scope import Principal, scoped
 from yingji.errors import UserError, validation_message
 from yingji.i18n import N_, gettext
-from yingji.web.deps import DB, AppSettings, CurrentPrincipal
+from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQueryRequired
 from yingji.web.middleware import SESSION_COOKIE
 from yingji.web.templating import UNBUILT, render
 
@@ -119,7 +119,7 @@ def units_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = 
 
 
 @router.get("/units/{unit_id}/children", response_class=HTMLResponse)
-def unit_children_fragment(request: Request, db: DB, principal: CurrentPrincipal, unit_id: int) -> HTMLResponse:
+def unit_children_fragment(request: Request, db: DB, principal: CurrentPrincipal, unit_id: IdPath) -> HTMLResponse:
     kids = service.children(db, principal, unit_id)
     return render(request, "units/_children.html", {"children": kids, "labels": LABELS,
                                                     "child_counts": service.child_counts(db, [k.id for k in kids])})
@@ -139,7 +139,7 @@ def staffing_page(request: Request, db: DB, principal: CurrentPrincipal, kind: T
 
 
 @router.get("/units/new", response_class=HTMLResponse)
-def new_unit_page(request: Request, db: DB, principal: CurrentPrincipal, parent_id: int) -> HTMLResponse:
+def new_unit_page(request: Request, db: DB, principal: CurrentPrincipal, parent_id: IdQueryRequired) -> HTMLResponse:
     parent = service.get_unit(db, principal, parent_id)
     principal.require(roles.WRITE)
     return render(request, "units/new.html", {"parent": parent, "labels": LABELS, "values": {}}, active="units")
@@ -175,7 +175,7 @@ def import_form(request: Request, db: DB, principal: CurrentPrincipal, settings:
 
 
 @router.get("/units/{unit_id}", response_class=HTMLResponse)
-def unit_page(request: Request, db: DB, principal: CurrentPrincipal, unit_id: int) -> HTMLResponse:
+def unit_page(request: Request, db: DB, principal: CurrentPrincipal, unit_id: IdPath) -> HTMLResponse:
     unit = service.get_unit(db, principal, unit_id)
     context = {
         "unit": unit,
@@ -191,7 +191,7 @@ def unit_page(request: Request, db: DB, principal: CurrentPrincipal, unit_id: in
 
 
 @router.post("/units/{unit_id}/edit", response_class=HTMLResponse)
-async def edit_unit_form(request: Request, db: DB, principal: CurrentPrincipal, unit_id: int) -> Response:
+async def edit_unit_form(request: Request, db: DB, principal: CurrentPrincipal, unit_id: IdPath) -> Response:
     form = await _form(request)
     form["in_industrial_park"] = "in_industrial_park" in form
     data = parse_form(UnitUpdate, form)
@@ -200,7 +200,7 @@ async def edit_unit_form(request: Request, db: DB, principal: CurrentPrincipal, 
 
 
 @router.post("/units/{unit_id}/move", response_class=HTMLResponse)
-def move_unit_form(db: DB, principal: CurrentPrincipal, unit_id: int,
+def move_unit_form(db: DB, principal: CurrentPrincipal, unit_id: IdPath,
                    parent_code: Annotated[str, Form(max_length=32)]) -> Response:
     parent = db.scalar(scoped(select(Unit), principal, roles.WRITE).where(Unit.code == parent_code.strip()))
     if parent is None:
@@ -210,7 +210,7 @@ def move_unit_form(db: DB, principal: CurrentPrincipal, unit_id: int,
 
 
 @router.post("/units/{unit_id}/people", response_class=HTMLResponse)
-async def add_person_form(request: Request, db: DB, principal: CurrentPrincipal, unit_id: int) -> Response:
+async def add_person_form(request: Request, db: DB, principal: CurrentPrincipal, unit_id: IdPath) -> Response:
     form = await _form(request)
     form["full_time_emergency"] = "full_time_emergency" in form
     form["unit_id"] = unit_id
@@ -219,14 +219,14 @@ async def add_person_form(request: Request, db: DB, principal: CurrentPrincipal,
 
 
 @router.post("/people/{person_id}/delete", response_class=HTMLResponse)
-def delete_person_form(db: DB, principal: CurrentPrincipal, person_id: int) -> Response:
+def delete_person_form(db: DB, principal: CurrentPrincipal, person_id: IdPath) -> Response:
     person = db.scalar(scoped(select(Person), principal).where(Person.id == person_id))
     service.delete_person(db, principal, person_id)
     return _redirect(f"/units/{person.unit_id}" if person else "/units")
 
 
 @router.post("/units/{unit_id}/attachments", response_class=HTMLResponse)
-def upload_form(db: DB, principal: CurrentPrincipal, settings: AppSettings, unit_id: int,
+def upload_form(db: DB, principal: CurrentPrincipal, settings: AppSettings, unit_id: IdPath,
                 file: Annotated[UploadFile, File()]) -> Response:
     attachments.store(db, principal, settings, stream=file.file, filename=file.filename or "", unit_id=unit_id,
                       entity_type="unit", entity_id=str(unit_id))
@@ -234,7 +234,7 @@ def upload_form(db: DB, principal: CurrentPrincipal, settings: AppSettings, unit
 
 
 @router.get("/files/{attachment_id}")
-def file_download(db: DB, principal: CurrentPrincipal, settings: AppSettings, attachment_id: int) -> Response:
+def file_download(db: DB, principal: CurrentPrincipal, settings: AppSettings, attachment_id: IdPath) -> Response:
     from fastapi.responses import FileResponse
 
     row: Attachment = attachments.get(db, principal, attachment_id)
@@ -280,14 +280,14 @@ async def create_user_form(request: Request, db: DB, principal: CurrentPrincipal
 
 
 @router.post("/admin/users/{user_id}/role", response_class=HTMLResponse)
-def set_role_form(db: DB, principal: CurrentPrincipal, user_id: int,
+def set_role_form(db: DB, principal: CurrentPrincipal, user_id: IdPath,
                   role: Annotated[str, Form(max_length=32)]) -> Response:
     accounts.set_role(db, principal, user_id, role)
     return _redirect("/admin/users")
 
 
 @router.post("/admin/users/{user_id}/active", response_class=HTMLResponse)
-def set_active_form(db: DB, principal: CurrentPrincipal, user_id: int,
+def set_active_form(db: DB, principal: CurrentPrincipal, user_id: IdPath,
                     active: Annotated[str, Form(max_length=5)]) -> Response:
     accounts.set_active(db, principal, user_id, active == "1")
     return _redirect("/admin/users")
@@ -338,7 +338,7 @@ def inbox_page(request: Request, db: DB, principal: CurrentPrincipal, page: Page
 
 
 @router.post("/inbox/{notification_id}/read", response_class=HTMLResponse)
-def inbox_read(db: DB, principal: CurrentPrincipal, notification_id: int) -> Response:
+def inbox_read(db: DB, principal: CurrentPrincipal, notification_id: IdPath) -> Response:
     row = notify.mark_read(db, principal, notification_id)
     return _redirect(row.link if row.link.startswith("/") and not row.link.startswith("//") else "/inbox")
 
@@ -375,7 +375,7 @@ def create_token_form(request: Request, db: DB, principal: CurrentPrincipal,
 
 
 @router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def revoke_token_form(db: DB, principal: CurrentPrincipal, token_id: int) -> Response:
+def revoke_token_form(db: DB, principal: CurrentPrincipal, token_id: IdPath) -> Response:
     accounts.revoke_token(db, principal, token_id)
     return _redirect("/account")
 

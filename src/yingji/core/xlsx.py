@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,12 +39,14 @@ def export(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "
 
 
 def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict | list):
-        return str(value)
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
     return value
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from yingji.core import accounts, auth
 from yingji.core.models import Unit
+from yingji.core.schemas import MAX_ID
 from yingji.core.scope import Principal
 from yingji.errors import NotAuthenticated, PermissionDenied
 from yingji.settings import Settings
@@ -87,6 +88,9 @@ async def csrf_guard(request: Request) -> None:
         raise PermissionDenied("The form has expired or did not come from this site. Reload the page and try again.")
 
 
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+IdQueryRequired = Annotated[int, Query(ge=1, le=MAX_ID)]
 DB = Annotated[Session, Depends(get_session)]
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
