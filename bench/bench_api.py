@@ -206,10 +206,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int, log_path: Path, processes: int) -> subprocess.Popen[bytes]:
     log = log_path.open("wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "yingji.cli", "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "yingji.cli", "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
+         "--processes", str(processes)],
         env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -249,13 +250,23 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (and its threads), from /proc."""
+def _stat(pid: int) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its live child processes (web processes), from /proc."""
+    fields = _stat(pid)
+    if fields is None:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = int(fields[11]) + int(fields[12])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (child := _stat(int(entry.name))) is not None and child[1] == str(pid):
+            total += int(child[11]) + int(child[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # --- one phase ------------------------------------------------------------------------------
@@ -380,6 +391,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="alternating rounds per endpoint (default 3; quick 1)")
     parser.add_argument("--warmup", type=float, help="unmeasured seconds per endpoint first (default 3; quick 1)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent keep-alive clients")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="web processes of the server (yingji serve --processes; default: one per core)")
     parser.add_argument("--client-procs", type=int, default=2,
                         help="load-generator processes the clients are split between")
     parser.add_argument("--units", type=int, help="units added under 博乐市 (default 10000)")
@@ -408,7 +421,7 @@ def main() -> int:
         say(f"# database: demo + {n_units} units in {time.perf_counter() - t0:.1f}s ({tmp / 'var'})")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        server = start_server(env, port, tmp / "server.log")
+        server = start_server(env, port, tmp / "server.log", args.processes)
         wait_healthy(url, server)
 
         import httpx

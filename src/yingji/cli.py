@@ -57,29 +57,15 @@ def demo() -> None:
 def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="port")] = 8000,
           worker: Annotated[bool, typer.Option(help="also run a job worker in this process")] = True,
-          workers: Annotated[int, typer.Option(help="web worker threads' pool size")] = 40) -> None:
+          processes: Annotated[int, typer.Option(help="web processes sharing the port")] = 1) -> None:
     """Serve the web application (and, unless --no-worker, the background jobs)."""
-    import anyio.to_thread
-    import uvicorn
-
-    from yingji.app import create_app
+    from yingji import server
     from yingji.demo import DEMO_LOGINS, DEMO_PASSWORD
 
-    settings = runtime.settings()
-    application = create_app(settings, runtime.get_database())
-    if worker:
-        from yingji import jobs
-
-        jobs.start_consumer_thread()
-    if settings.env == "development":
+    if runtime.settings().env == "development":
         _say(f"demo sign-ins (password {DEMO_PASSWORD}): " + ", ".join(DEMO_LOGINS))
-    _say(f"yingji serving on http://{host}:{port}")
-
-    @application.on_event("startup")
-    async def _threads() -> None:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = workers
-
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    _say(f"yingji serving on http://{host}:{port} ({processes} process{'es' if processes > 1 else ''})")
+    server.serve(host, port, processes=max(processes, 1), with_worker=worker)
 
 
 @app.command()

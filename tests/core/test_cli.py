@@ -84,3 +84,39 @@ def test_backup_and_restore(cli_env: dict[str, str], tmp_path: Path, settings: A
 def test_jobs_lists_the_periodic_registry(cli_env: dict[str, str]) -> None:
     result = run(cli_env, "jobs")
     assert result.returncode == 0 and "outbox.sweep" in result.stdout
+
+
+def test_serve_with_two_processes_answers_and_stops_cleanly(cli_env: dict[str, str]) -> None:
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([*YINGJI, "serve", "--no-worker", "--processes", "2", "--port", str(port)],
+                              env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, answers = time.monotonic() + 60, []
+        while time.monotonic() < deadline and len(answers) < 20:
+            try:
+                answers.append(httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json())
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert answers and all(a == {"status": "ok"} for a in answers)
+        children = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == server.pid]
+        assert len(children) == 2
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=30)[0]
+    assert server.returncode == 0, output
+    assert all(not p.exists() for p in children)
+
+
+def _ppid(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError):
+        return -1

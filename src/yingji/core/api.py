@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from yingji.core import accounts, attachments, audit, notify, service, xlsx
@@ -56,7 +57,8 @@ def me(db: DB, principal: CurrentPrincipal) -> Any:
 def list_units(db: DB, principal: CurrentPrincipal, q: Annotated[str, Query(max_length=100)] = "",
                kind: Annotated[str, Query(max_length=32)] = "", parent_id: IdQuery = None,
                page: PageNo = 1, per_page: PerPage = 50) -> Any:
-    return service.list_units(db, principal, q=q, kind=kind, parent_id=parent_id, page=page, per_page=per_page)
+    result = service.list_units(db, principal, q=q, kind=kind, parent_id=parent_id, page=page, per_page=per_page)
+    return json_response(result)
 
 
 @router.get("/units/{unit_id}", response_model=UnitRead)
@@ -246,6 +248,11 @@ def download_attachment(db: DB, principal: CurrentPrincipal, settings: AppSettin
     row = attachments.get(db, principal, attachment_id)
     return FileResponse(attachments.blob_path(settings, row.sha256), media_type=row.content_type,
                         filename=row.filename, headers={"X-Content-Type-Options": "nosniff"})
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """A model serialised by Pydantic directly (the route's response_model still documents it)."""
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 def _xlsx_response(data: bytes, filename: str) -> Response:

@@ -130,15 +130,21 @@ def user_for_session(session: Session, settings: Settings, session_key: str) -> 
     return user if user is not None and user.is_active else None
 
 
-def user_for_token(session: Session, raw_token: str) -> tuple[User, ApiToken] | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(raw_token)))
+def user_for_token(session: Session, raw_token: str) -> tuple[User, ApiToken, Unit] | None:
+    """The user, token and unit behind a bearer token (one query), or None if it is not valid now."""
+    row = session.execute(
+        select(ApiToken, User, Unit)
+        .join(User, User.id == ApiToken.user_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(ApiToken.token_hash == sha256(raw_token))
+    ).first()
+    if row is None:
+        return None
+    token, user, unit = row
     now = clock.now()
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+    if token.revoked_at is not None or (token.expires_at and token.expires_at <= now) or not user.is_active:
         return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.is_active:
-        return None
-    return user, token
+    return user, token, unit
 
 
 def new_token_secret() -> str:

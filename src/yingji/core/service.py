@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import String, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from yingji.core import audit, roles
 from yingji.core.models import Person, StaffingQuota, Unit
@@ -80,8 +80,22 @@ def paginate(session: Session, stmt: Any, schema: Any, *, page: int, per_page: i
     page = max(page, 1)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    projected = _only_schema_columns(stmt, schema)
+    window = projected.limit(per_page).offset((page - 1) * per_page)
+    rows = session.execute(window).all() if projected is not stmt else session.scalars(window).all()
     return Page(items=[schema.model_validate(row) for row in rows], total=total, page=page, per_page=per_page)
+
+
+def _only_schema_columns(stmt: Any, schema: Any) -> Any:
+    """Select just the columns the output schema shows (cheaper than loading whole rows)."""
+    descriptions = stmt.column_descriptions
+    entity = descriptions[0].get("entity") if len(descriptions) == 1 else None
+    if entity is None:
+        return stmt
+    columns = [getattr(entity, name, None) for name in schema.model_fields]
+    if not all(isinstance(c, InstrumentedAttribute) for c in columns):
+        return stmt
+    return stmt.with_only_columns(*columns, maintain_column_froms=True)
 
 
 def get_unit(session: Session, principal: Principal, unit_id: int) -> Unit:

@@ -19,11 +19,13 @@ from yingji.web.middleware import SESSION_COOKIE
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_session(request: Request) -> Session:
+# Dependencies that do no I/O are coroutines: FastAPI then calls them on the event loop
+# instead of handing each to the thread pool.
+async def get_session(request: Request) -> Session:
     return request.state.db  # type: ignore[no-any-return]
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
@@ -41,20 +43,19 @@ def optional_principal(request: Request) -> Principal | None:
     """The principal behind a bearer token or a session cookie, or None."""
     if hasattr(request.state, "principal"):
         return request.state.principal  # type: ignore[no-any-return]
-    session = get_session(request)
+    session: Session = request.state.db
     principal = None
     raw = _bearer(request)
     if raw is not None:
         found = auth.user_for_token(session, raw)
         if found is None:
             raise NotAuthenticated("The API token is invalid, expired or revoked.")
-        user, token = found
-        unit = session.get_one(Unit, user.unit_id)
+        user, token, unit = found
         principal = auth.principal_for(user, unit, via="token", request_id=request.state.request_id,
                                        address=client_address(request))
         accounts.note_token_use(session, principal, token)
     elif key := request.state.cookies.get(SESSION_COOKIE):
-        session_user = auth.user_for_session(session, get_app_settings(request), key)
+        session_user = auth.user_for_session(session, request.app.state.settings, key)
         if session_user is not None:
             unit = session.get_one(Unit, session_user.unit_id)
             principal = auth.principal_for(session_user, unit, via="session", request_id=request.state.request_id,

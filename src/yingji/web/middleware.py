@@ -145,17 +145,23 @@ class TransactionMiddleware:
         scope.setdefault("state", {})["db"] = session
         finished = False
 
+        def commit_and_close() -> bool:
+            try:
+                session.commit()
+                return bool(session.info.pop("outbox_dirty", False))
+            finally:
+                session.close()
+
         async def finish(status: int) -> None:
             nonlocal finished
             if finished:
                 return
             finished = True
             if status < 400:
-                await anyio.to_thread.run_sync(session.commit)
-                if self.after_commit is not None and session.info.pop("outbox_dirty", False):
+                if await anyio.to_thread.run_sync(commit_and_close) and self.after_commit is not None:
                     await anyio.to_thread.run_sync(self.after_commit)
             else:
-                await anyio.to_thread.run_sync(session.rollback)
+                await anyio.to_thread.run_sync(session.close)  # closing rolls back
 
         dropped = False
 
@@ -180,5 +186,4 @@ class TransactionMiddleware:
         finally:
             if not finished:
                 finished = True
-                await anyio.to_thread.run_sync(session.rollback)
-            await anyio.to_thread.run_sync(session.close)
+                await anyio.to_thread.run_sync(session.close)  # closing rolls back

@@ -58,9 +58,7 @@ UNBUILT = {key: label for key, _href, label, built in NAV if not built}
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
            active: str = "") -> HTMLResponse:
-    from yingji.web.deps import get_app_settings
-
-    settings = get_app_settings(request)
+    settings = request.app.state.settings
     principal = getattr(request.state, "principal", None)
     unread = 0
     if principal is not None and principal.user_id is not None:
