@@ -188,3 +188,26 @@ def test_staffing_page_lists_the_demo_shortfalls(browser: Any) -> None:
     assert "精河县" in page.text and "温泉县" in page.text and ">博乐市<" not in page.text
     export = client.get("/units/staffing", params={"export": "xlsx"})
     assert export.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+def test_quotas_are_data_editable_by_the_prefecture_and_audited(browser: Any, session: Session) -> None:
+    from yingji.core.models import StaffingQuota
+
+    county = session.scalar(select(StaffingQuota).where(StaffingQuota.unit_kind == "county"))
+    assert county is not None and (county.min_staff, county.max_staff) == (2, 3) and "64号" in county.source
+    bole = browser("bole")
+    before = audit_count(session)
+    refused = bole.form(f"/units/staffing/quotas/{county.id}", {"min_staff": 3, "max_staff": 3, "source": "x"})
+    assert refused.status_code == 403 and audit_count(session) == before
+    zhou = browser("zhou")
+    assert "博乐市" not in zhou.get("/units/staffing").text.split('id="quotas"')[0]
+    bad = zhou.form(f"/units/staffing/quotas/{county.id}", {"min_staff": 4, "max_staff": 3, "source": "x"})
+    assert bad.status_code == 400
+    ok = zhou.form(f"/units/staffing/quotas/{county.id}", {"min_staff": 3, "max_staff": 4,
+                                                           "source": "州应急委会议纪要（测试）"})
+    assert ok.status_code == 303
+    # 博乐市 has 2 full-time staff in the demo: at a minimum of 3 it now falls short
+    assert "博乐市" in zhou.get("/units/staffing").text.split('id="quotas"')[0]
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "staffing_quota")).all()[-1]
+    assert entry.before == {"max_staff": 3, "min_staff": 2, "source": county.source}
+    assert entry.after["min_staff"] == 3 and entry.actor_name == "zhou"

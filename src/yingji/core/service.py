@@ -23,7 +23,7 @@ from yingji.core.schemas import (
     UnitUpdate,
 )
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped
-from yingji.errors import Conflict, UserError
+from yingji.errors import Conflict, NotFound, UserError
 
 MAX_PER_PAGE = 500
 
@@ -244,6 +244,29 @@ def delete_person(session: Session, principal: Principal, person_id: int) -> Non
 
 
 # --- staffing quotas (R2.1) ----------------------------------------------------------------
+
+def list_quotas(session: Session, principal: Principal) -> list[StaffingQuota]:
+    principal.require(roles.READ)
+    return list(session.scalars(select(StaffingQuota).order_by(StaffingQuota.id)))
+
+
+def update_quota(session: Session, principal: Principal, quota_id: int, *, min_staff: int,
+                 max_staff: int | None, source: str) -> StaffingQuota:
+    """Quotas are prefecture-wide rules: only roles that edit rules may change them."""
+    principal.require(roles.EDIT_RULES)
+    quota = session.get(StaffingQuota, quota_id)
+    if quota is None:
+        raise NotFound("Not found, or not within your area.")
+    if min_staff < 0 or (max_staff is not None and max_staff < min_staff):
+        raise UserError("The maximum must not be below the minimum, and neither below zero.", field="max_staff")
+    if not source.strip():
+        raise UserError("Say where the number comes from.", field="source")
+    before = audit.snapshot(quota)
+    quota.min_staff, quota.max_staff, quota.source = min_staff, max_staff, source.strip()
+    audit.record(session, principal, action="update", entity_type="staffing_quota", entity_id=quota.id,
+                 unit_id=None, before=before, after=audit.snapshot(quota))
+    return quota
+
 
 def staffing_shortfalls(session: Session, principal: Principal) -> list[StaffingShortfall]:
     """Units of a kind that has a quota and fewer full-time emergency staff than its minimum."""

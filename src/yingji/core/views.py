@@ -135,7 +135,18 @@ def staffing_page(request: Request, db: DB, principal: CurrentPrincipal, kind: T
                            ([r.code, r.name, gettext(KIND_LABELS[r.kind]), r.staff, r.min_staff, r.missing, r.source]
                             for r in rows), title="staffing")
         return _xlsx_response(data, "staffing-shortfalls.xlsx")
-    return render(request, "units/staffing.html", {"rows": rows, "kind": kind, "labels": LABELS}, active="staffing")
+    return render(request, "units/staffing.html", {"rows": rows, "kind": kind, "labels": LABELS,
+                                                   "quotas": service.list_quotas(db, principal),
+                                                   "can_edit": principal.can(roles.EDIT_RULES)}, active="staffing")
+
+
+@router.post("/units/staffing/quotas/{quota_id}", response_class=HTMLResponse)
+def update_quota_form(db: DB, principal: CurrentPrincipal, quota_id: IdPath,
+                      min_staff: Annotated[int, Form(ge=0, le=1000)], source: Annotated[str, Form(max_length=1000)],
+                      max_staff: Annotated[str, Form(max_length=5)] = "") -> Response:
+    maximum = int(max_staff) if max_staff.strip().isdigit() else None
+    service.update_quota(db, principal, quota_id, min_staff=min_staff, max_staff=maximum, source=source)
+    return _redirect("/units/staffing")
 
 
 @router.get("/units/new", response_class=HTMLResponse)
