@@ -109,3 +109,11 @@ def test_every_rendered_form_carries_the_csrf_token(browser: Any, session: Any) 
 def test_values_the_fuzzer_found_are_client_errors(browser: Any, method: str, path: str, kwargs: Any) -> None:
     response = browser("zhou").api(method, path, **kwargs)
     assert 400 <= response.status_code < 500, response.text
+
+
+def test_pages_are_chinese_first_whatever_the_browser_asks(browser: Any) -> None:
+    client = browser("bole")
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert 'lang="zh-CN"' in page.text
+    api = client.get("/api/units/999999", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert api.json()["detail"] == "Not found, or not within your area."

@@ -57,7 +57,11 @@ class RequestContextMiddleware:
         state = scope.setdefault("state", {})
         state["request_id"] = (_header(scope, b"x-request-id") or uuid.uuid4().hex)[:64]
         state["cookies"] = cookies
-        lang = cookies.get(LANG_COOKIE) or i18n.pick_language(_header(scope, b"accept-language"))
+        # Pages speak the configured language (Chinese first) until a person chooses; API clients
+        # may ask for theirs with Accept-Language.
+        lang = cookies.get(LANG_COOKIE)
+        if not lang and scope["path"].startswith("/api/"):
+            lang = i18n.pick_language(_header(scope, b"accept-language"))
         state["lang"] = i18n.set_language(lang or self.settings.lang)
         csrf = cookies.get(CSRF_COOKIE, "")
         new_csrf = len(csrf) < 20
