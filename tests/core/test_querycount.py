@@ -1,0 +1,67 @@
+"""Query-count baselines: a list costs the same number of queries for 5 rows as for 200 (no N+1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from yingji.core import service
+from yingji.core.schemas import UnitCreate
+from yingji.core.scope import system_principal
+
+# The most queries each list may take per request: session, user and unit of the sign-in (3),
+# then count and page (2); pages add the inbox bell and the names they show.
+BASELINES = {
+    "/api/units": 5,
+    "/api/people": 5,
+    "/api/users": 5,
+    "/api/audit": 5,
+    "/units?q=Q": 6,
+    "/admin/users": 7,
+    "/audit": 6,
+    "/api/units.xlsx": 5,
+}
+
+
+@contextmanager
+def counting(database: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+            statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture()
+def many_units(database: Any) -> None:
+    with database.unit_of_work() as s:
+        from tests.conftest import unit_id
+
+        township = unit_id(s, "652701100")
+        for n in range(120):
+            service.create_unit(s, system_principal("tests"), UnitCreate(parent_id=township, code=f"QC-{n:03d}",
+                                                                         name=f"Q村{n}", kind="village"))
+
+
+@pytest.mark.parametrize("path", sorted(BASELINES))
+def test_lists_cost_a_fixed_number_of_queries(browser: Any, database: Any, many_units: None, path: str) -> None:
+    client = browser("zhou")
+    counts = []
+    for per_page in (5, 200):
+        separator = "&" if "?" in path else "?"
+        with counting(database) as statements:
+            response = client.get(f"{path}{separator}per_page={per_page}")
+        assert response.status_code == 200, response.text
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"{path}: {counts[0]} queries for 5 rows, {counts[1]} for 200"
+    assert counts[1] <= BASELINES[path], f"{path}: {counts[1]} queries, baseline {BASELINES[path]}"
