@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
@@ -119,51 +119,47 @@ class ImportFailed(UserError):
 
 def import_units(session: Session, principal: Principal, stream: BinaryIO, *, max_bytes: int) -> int:
     """Create every unit of the sheet, or none: every bad row is reported with its number and reason."""
-    rows = read_rows(stream, max_bytes=max_bytes, fields=UNIT_FIELDS)
-    errors: list[dict[str, Any]] = []
-    created = 0
-    with session.begin_nested() as savepoint:
-        for number, row in rows:
-            try:
-                parent_code = row.pop("parent_code")
-                parent = session.scalar(select(Unit).where(Unit.code == str(parent_code or "")))
-                if parent is None:
-                    raise UserError("Unknown parent code %(code)s.", code=parent_code)
-                row["in_industrial_park"] = _bool(row.get("in_industrial_park"))
-                row = {k: (str(v) if k in ("code", "phone") and v is not None else v) for k, v in row.items()}
-                data = UnitCreate(**{k: v for k, v in row.items() if v is not None}, parent_id=parent.id)
-                with session.begin_nested():
-                    service.create_unit(session, principal, data)
-                created += 1
-            except ValidationError as exc:
-                errors.append({"row": number, "message": _error_text(exc)})
-            except UserError as exc:
-                errors.append({"row": number, "message": exc.text()})
-        if errors:
-            savepoint.rollback()
-    if errors:
-        raise ImportFailed("Nothing was imported: %(n)s rows have errors.", n=len(errors), details=errors)
-    if not rows:
-        raise UserError("The spreadsheet has no data rows.")
-    return created
+
+    def create(row: dict[str, Any]) -> None:
+        parent_code = row.pop("parent_code")
+        parent = session.scalar(select(Unit).where(Unit.code == str(parent_code or "")))
+        if parent is None:
+            raise UserError("Unknown parent code %(code)s.", code=parent_code)
+        row["in_industrial_park"] = _bool(row.get("in_industrial_park"))
+        service.create_unit(session, principal, UnitCreate(**_present(row, ("code", "phone")), parent_id=parent.id))
+
+    return _import_all(session, read_rows(stream, max_bytes=max_bytes, fields=UNIT_FIELDS), create)
 
 
 def import_people(session: Session, principal: Principal, stream: BinaryIO, *, max_bytes: int) -> int:
-    rows = read_rows(stream, max_bytes=max_bytes, fields=PERSON_FIELDS)
+    """Create every person of the sheet, or none (as for units)."""
+
+    def create(row: dict[str, Any]) -> None:
+        unit = session.scalar(select(Unit.id).where(Unit.code == str(row.pop("unit_code") or "")))
+        if unit is None:
+            raise UserError("Unknown unit code.")
+        row["full_time_emergency"] = _bool(row.get("full_time_emergency"))
+        service.create_person(session, principal, PersonCreate(**_present(row, ("phone",)), unit_id=unit))
+
+    return _import_all(session, read_rows(stream, max_bytes=max_bytes, fields=PERSON_FIELDS), create)
+
+
+def _present(row: dict[str, Any], as_text: tuple[str, ...]) -> dict[str, Any]:
+    """The cells that have a value; codes and phone numbers read as text even when typed as numbers."""
+    return {k: (str(v) if k in as_text else v) for k, v in row.items() if v is not None}
+
+
+def _import_all(session: Session, rows: list[tuple[int, dict[str, Any]]],
+                create: Callable[[dict[str, Any]], None]) -> int:
+    """All or nothing: each row in a savepoint, every failure collected, everything undone on any failure."""
+    if not rows:
+        raise UserError("The spreadsheet has no data rows.")
     errors: list[dict[str, Any]] = []
-    created = 0
     with session.begin_nested() as savepoint:
         for number, row in rows:
             try:
-                unit = session.scalar(select(Unit.id).where(Unit.code == str(row.pop("unit_code") or "")))
-                if unit is None:
-                    raise UserError("Unknown unit code.")
-                row["full_time_emergency"] = _bool(row.get("full_time_emergency"))
-                row = {k: (str(v) if k == "phone" and v is not None else v) for k, v in row.items()}
-                data = PersonCreate(**{k: v for k, v in row.items() if v is not None}, unit_id=unit)
                 with session.begin_nested():
-                    service.create_person(session, principal, data)
-                created += 1
+                    create(row)
             except ValidationError as exc:
                 errors.append({"row": number, "message": _error_text(exc)})
             except UserError as exc:
@@ -172,9 +168,7 @@ def import_people(session: Session, principal: Principal, stream: BinaryIO, *, m
             savepoint.rollback()
     if errors:
         raise ImportFailed("Nothing was imported: %(n)s rows have errors.", n=len(errors), details=errors)
-    if not rows:
-        raise UserError("The spreadsheet has no data rows.")
-    return created
+    return len(rows)
 
 
 def unit_rows(units: Iterable[Unit], codes: dict[int, str]) -> Iterable[list[Any]]:
