@@ -172,3 +172,17 @@ def test_english_messages_for_english_users(browser: Any) -> None:
     assert response.status_code == 404
     assert response.json()["detail"] == "Not found, or not within your area."
     assert "Units" in client.get("/units").text
+
+
+def test_a_planted_csrf_cookie_is_replaced_not_trusted(app: Any, session: Session) -> None:
+    """Whoever sets the cookie from outside cannot choose the token: it must carry our signature."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        client.cookies.set("yj_csrf", "attacker-chosen-value-123456")
+        page = client.get("/login")
+        issued = page.cookies.get("yj_csrf")
+        assert issued and issued != "attacker-chosen-value-123456" and "." in issued
+        refused = client.post("/login", data={"username": "bole", "password": PASSWORD,
+                                              "csrf_token": "attacker-chosen-value-123456"}, follow_redirects=False)
+        assert refused.status_code == 403

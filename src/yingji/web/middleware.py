@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -43,11 +45,27 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives each request an id, a language and a CSRF cookie."""
+    """Gives each request an id, a language and a CSRF cookie.
+
+    The CSRF token is random plus an HMAC of it under the secret key: a cookie planted by
+    anyone else (another site, a sibling domain) is not accepted as a token and is replaced.
+    """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self._key = settings.secret_key.encode()
+
+    def _mac(self, nonce: str) -> str:
+        return hmac.new(self._key, nonce.encode(), hashlib.sha256).hexdigest()[:24]
+
+    def _new_token(self) -> str:
+        nonce = secrets.token_urlsafe(18)
+        return f"{nonce}.{self._mac(nonce)}"
+
+    def _genuine(self, token: str) -> bool:
+        nonce, _, mac = token.partition(".")
+        return bool(nonce) and hmac.compare_digest(mac, self._mac(nonce))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,8 +82,8 @@ class RequestContextMiddleware:
             lang = i18n.pick_language(_header(scope, b"accept-language"))
         state["lang"] = i18n.set_language(lang or self.settings.lang)
         csrf = cookies.get(CSRF_COOKIE, "")
-        new_csrf = len(csrf) < 20
-        state["csrf"] = secrets.token_urlsafe(24) if new_csrf else csrf
+        new_csrf = not self._genuine(csrf)
+        state["csrf"] = self._new_token() if new_csrf else csrf
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
