@@ -30,6 +30,7 @@ from yingji import clock, jobs, migrate, runtime  # noqa: E402
 from yingji.core import defaults  # noqa: E402
 from yingji.core.scope import system_principal  # noqa: E402
 from yingji.db import Database  # noqa: E402
+from yingji.duty import defaults as duty_defaults  # noqa: E402
 from yingji.settings import Settings  # noqa: E402
 
 BACKEND = os.environ.get("YINGJI_TEST_BACKEND", "sqlite")
@@ -68,6 +69,7 @@ def template_url() -> Iterator[str]:
     migrate.upgrade(database.engine)
     with database.unit_of_work() as session:
         defaults.load(session, system_principal("tests"))
+        duty_defaults.load(session, system_principal("tests"))
         demo.load(session, system_principal("tests"))
     database.engine.dispose()
     yield url

@@ -94,6 +94,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     from yingji.core import api as core_api
     from yingji.core import views as core_views
+    from yingji.duty import api as duty_api
+    from yingji.duty import views as duty_views
     from yingji.web import public
 
     app.include_router(public.router)
@@ -101,6 +103,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     protected = [Depends(deps.require_principal), Depends(deps.csrf_guard)]
     app.include_router(core_api.router, prefix="/api", dependencies=protected)
     app.include_router(core_views.router, dependencies=protected)
+    app.include_router(duty_api.router, prefix="/api", dependencies=protected)
+    app.include_router(duty_views.router, dependencies=protected)
+    # Calendar programs cannot sign in: the feeds take a session, a bearer token or the person's feed token.
+    app.include_router(duty_api.feed_router, prefix="/api", dependencies=[Depends(deps.csrf_guard)])
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
     install_error_handlers(app)
 

@@ -60,6 +60,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # 64 MiB of page cache per connection (the default 2 MiB thrashes once indexes outgrow it).
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -84,6 +84,7 @@ def load(session: Session, principal: Principal) -> dict[str, int]:
     _demo_below(session, principal, root, counties, townships, scenic, park)
     _demo_people(session, principal, root, counties, townships)
     _demo_users(session, principal, root, counties, townships)
+    _demo_duty(session, principal, root, counties)
     return {"units": len(list(session.scalars(select(Unit.id)))),
             "users": len(list(session.scalars(select(User.id))))}
 
@@ -149,6 +150,61 @@ def _demo_users(session: Session, principal: Principal, root: Unit, counties: di
         ("enterprise", enterprise, "小营盘建材厂安全员", "enterprise"),
     ]:
         _user(session, principal, unit, username, display, role)
+
+
+# Duty desks (R3.3): the prefecture and the four counties; (username, display name, role, desk role).
+DUTY_PEOPLE: dict[str, list[tuple[str, str, str, str]]] = {
+    "652700": [("zhou", "州应急办值班员", "prefecture_office", "officer"),
+               ("zhou_duty", "州应急办值班员二（演示）", "prefecture_office", "officer"),
+               ("leader", "州带班领导", "leader", "leader")],
+    "652701": [("bole", "博乐市应急办", "county_office", "officer"),
+               ("bole_duty", "博乐市值班员二（演示）", "county_office", "officer"),
+               ("bole_duty3", "博乐市值班员三（演示）", "county_office", "officer"),
+               ("bole_lead", "博乐市带班领导（演示）", "leader", "leader")],
+    "652702": [("alsk", "阿拉山口市应急办（演示）", "county_office", "officer"),
+               ("alsk_lead", "阿拉山口市带班领导（演示）", "leader", "leader")],
+    "652722": [("jinghe", "精河县应急办", "county_office", "officer"),
+               ("jinghe_duty", "精河县值班员二（演示）", "county_office", "officer"),
+               ("jinghe_lead", "精河县带班领导（演示）", "leader", "leader")],
+    "652723": [("wenquan", "温泉县应急办（演示）", "county_office", "officer"),
+               ("wenquan_lead", "温泉县带班领导（演示）", "leader", "leader")],
+}
+DEMO_DUTY_DAYS = 30
+
+
+def _demo_duty(session: Session, principal: Principal, root: Unit, counties: dict[str, Unit]) -> None:
+    from datetime import timedelta
+
+    from yingji import clock
+    from yingji.duty import service as duty
+    from yingji.duty.models import DutyDesk, DutyMember, DutyShift
+    from yingji.duty.schemas import DeskCreate, FillRequest, MemberCreate
+
+    units = {"652700": root, **counties}
+    for code, people in DUTY_PEOPLE.items():
+        unit = units[code]
+        for username, display, role, _desk_role in people:
+            _user(session, principal, unit, username, display, role)
+        users = {u.username: u for u in session.scalars(select(User).where(
+            User.username.in_([p[0] for p in people])))}
+        desk = session.scalar(select(DutyDesk).where(DutyDesk.unit_id == unit.id))
+        if desk is None:
+            desk = duty.create_desk(session, principal, DeskCreate(
+                unit_id=unit.id, name=f"{unit.name}应急值班室", head_id=users[people[0][0]].id,
+                phone="0909-0000000"))
+            desk.is_demo = True
+        have = set(session.scalars(select(DutyMember.user_id).where(DutyMember.desk_id == desk.id)))
+        for username, _display, _role, desk_role in people:
+            if users[username].id not in have:
+                duty.add_member(session, principal, desk.id, MemberCreate(user_id=users[username].id, role=desk_role))
+        today = clock.now().astimezone(duty.local_zone()).date()
+        duty.fill_rotation(session, principal, desk.id, FillRequest(start=today - timedelta(days=1),
+                                                                   end=today + timedelta(days=DEMO_DUTY_DAYS)))
+        # The demo's officers have signed on to the shifts already under way (no alerts for the past).
+        for shift in session.scalars(select(DutyShift).where(DutyShift.desk_id == desk.id,
+                                                             DutyShift.starts_at <= clock.now(),
+                                                             DutyShift.signed_on_at.is_(None))):
+            shift.signed_on_at = shift.starts_at + timedelta(minutes=5)
 
 
 DEMO_LOGINS = ["admin", "zhou", "leader", "bole", "jinghe", "dept", "township", "village", "enterprise"]

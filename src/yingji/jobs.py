@@ -94,3 +94,11 @@ def start_consumer_thread(workers: int = 2) -> Any:
     thread = threading.Thread(target=consumer.run, name="yingji-worker", daemon=True)
     thread.start()
     return consumer
+
+
+def _register_domain_tasks() -> None:
+    """Import each domain's tasks module so its periodic jobs are registered with the queue."""
+    import yingji.duty.tasks  # noqa: F401
+
+
+_register_domain_tasks()

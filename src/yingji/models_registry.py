@@ -5,3 +5,4 @@ from __future__ import annotations
 
 def import_all() -> None:
     import yingji.core.models  # noqa: F401
+    import yingji.duty.models  # noqa: F401

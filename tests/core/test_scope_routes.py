@@ -16,6 +16,7 @@ from yingji.core import accounts, attachments, notify, service
 from yingji.core.models import Person, Unit, User
 from yingji.core.schemas import PersonCreate, TokenCreate, UnitCreate, UserCreate
 from yingji.core.scope import system_principal
+from yingji.duty.models import RollCallTarget
 from yingji.web.deps import DB, require_principal
 
 # Roles whose scope is legitimately the whole prefecture are not "another county's" readers.
@@ -53,7 +54,40 @@ def foreign(database: Any, settings: Any) -> dict[str, Any]:
         token, _secret = accounts.create_token(s, as_user, TokenCreate(name=MARKER))
         ids = {"unit_id": unit.id, "parent_id": unit.id, "person_id": person.id, "user_id": user.id,
                "attachment_id": attachment.id, "notification_id": note.id, "token_id": token.id, "path": unit.path}
+        ids.update(_foreign_duty(s, system, as_user, unit, user))
     return ids
+
+
+def _foreign_duty(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[str, int]:
+    """A marked duty desk in 精河县 with a member, a shift, a swap request, a roll call and a feed token."""
+    from datetime import timedelta
+
+    from yingji import clock
+    from yingji.duty import feeds, rollcall
+    from yingji.duty import service as duty
+    from yingji.duty.models import DutySwap
+    from yingji.duty.schemas import DeskCreate, MemberCreate, RollCallCreate, ShiftCreate
+
+    desk = duty.create_desk(s, system, DeskCreate(unit_id=unit.id, name=f"{MARKER}-值班室", head_id=user.id))
+    member = duty.add_member(s, system, desk.id, MemberCreate(user_id=user.id))
+    start = clock.now() - timedelta(hours=1)
+    shift = duty.create_shift(s, system, desk.id, ShiftCreate(starts_at=start, ends_at=start + timedelta(hours=24),
+                                                              officer_id=user.id))
+    swap = DutySwap(desk_id=desk.id, unit_id=unit.id, shift_id=shift.id, requested_by_id=user.id,
+                    with_user_id=user.id, reason=MARKER)
+    s.add(swap)
+    jinghe = s.scalar(select(Unit).where(Unit.code == "652722"))
+    assert jinghe is not None
+    from yingji.core.scope import Principal
+
+    county = Principal(user_id=None, name="tests", unit_id=jinghe.id, unit_path=jinghe.path, role="county_office")
+    call = rollcall.create(s, county, RollCallCreate(desk_ids=[desk.id], note=MARKER))
+    target = s.scalar(select(RollCallTarget).where(RollCallTarget.roll_call_id == call.id))
+    assert target is not None
+    feeds.create_token(s, as_user)
+    s.flush()
+    return {"desk_id": desk.id, "member_id": member.id, "shift_id": shift.id, "swap_id": swap.id,
+            "roll_call_id": call.id, "target_id": target.id}
 
 
 def all_endpoints(app: Any) -> list[str]:

@@ -29,11 +29,16 @@ ACTION_LABELS = {
     "login": N_("signed in"), "logout": N_("signed out"), "login_failed": N_("failed sign-in"),
     "password": N_("password set"), "set_role": N_("role changed"), "enable": N_("enabled"),
     "disable": N_("disabled"), "token_use": N_("token used"), "revoke": N_("revoked"), "notify": N_("notified"),
-    "read": N_("read"),
+    "read": N_("read"), "fill": N_("filled by rotation"), "sign_on": N_("signed on"), "alert": N_("alerted"),
+    "approve": N_("approved"), "reject": N_("refused"), "close": N_("closed"), "answer": N_("answered"),
+    "fire": N_("roll call made"),
 }
 ENTITY_LABELS = {
     "unit": N_("unit"), "person": N_("person"), "user": N_("user"), "api_token": N_("API token"),
     "attachment": N_("attachment"), "notification": N_("notification"), "staffing_quota": N_("staffing quota"),
+    "duty_desk": N_("duty desk"), "duty_member": N_("duty desk member"), "duty_shift": N_("shift"),
+    "duty_swap": N_("duty swap"), "duty_rule": N_("duty rule"), "roll_call": N_("roll call"),
+    "roll_call_target": N_("roll-call answer"), "feed_token": N_("calendar feed link"),
 }
 templates.env.globals["ACTION_LABELS"] = ACTION_LABELS
 templates.env.globals["ENTITY_LABELS"] = ENTITY_LABELS
@@ -43,7 +48,7 @@ NAV: list[tuple[str, str, str, bool]] = [
     ("home", "/", N_("Home"), True),
     ("incidents", "/incidents", N_("Incident reports"), False),
     ("warnings", "/warnings", N_("Early warnings"), False),
-    ("duty", "/duty", N_("24-hour duty"), False),
+    ("duty", "/duty", N_("24-hour duty"), True),
     ("preparedness", "/preparedness", N_("Preparedness"), False),
     ("resources", "/resources", N_("Resources"), False),
     ("risks", "/risks", N_("Risks and hazards"), False),

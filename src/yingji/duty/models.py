@@ -1,0 +1,144 @@
+"""Tables of the 24-hour duty module: desks, members, shifts, swaps, roll calls, feed tokens, rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yingji import clock
+from yingji.db import Base, Timestamped
+
+
+class DutyRule(Timestamped, Base):
+    """A number the duty rules use (sign-on limit, roll-call answer limit, gap horizon), with its source."""
+
+    __tablename__ = "duty_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    value: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text)
+
+
+class DutyDesk(Timestamped, Base):
+    """The duty desk of a unit (one per unit): its head and its shift pattern in local time."""
+
+    __tablename__ = "duty_desk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    pattern: Mapped[str] = mapped_column(String(16), default="24h")
+    day_start: Mapped[int] = mapped_column(Integer, default=8 * 60)  # minutes after local midnight
+    night_start: Mapped[int] = mapped_column(Integer, default=20 * 60)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DutyMember(Timestamped, Base):
+    __tablename__ = "duty_member"
+    __table_args__ = (UniqueConstraint("desk_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("duty_desk.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="officer")
+
+
+class DutyShift(Timestamped, Base):
+    """One shift of a desk: [starts_at, ends_at) in UTC, its duty officer and its leader on duty."""
+
+    __tablename__ = "duty_shift"
+    __table_args__ = (
+        # (desk_id, starts_at) finds a desk's shift at any time; there is deliberately no index on starts_at
+        # alone: rosters are written desk by desk, and such an index is the costliest one to keep.
+        UniqueConstraint("desk_id", "starts_at"),
+        Index("ix_duty_shift_officer", "officer_id", "starts_at"),
+        Index("ix_duty_shift_leader", "leader_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("duty_desk.id", ondelete="CASCADE"))
+    # No index of its own: shifts are found by desk or by time, then scoped (one index less per insert).
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(8), default="24h")
+    local_date: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    signed_on_at: Mapped[datetime | None]
+    signon_alerted_at: Mapped[datetime | None]
+    gap_notified_at: Mapped[datetime | None]
+
+
+class DutySwap(Timestamped, Base):
+    """An officer asks to hand a shift to another officer of the same desk (or to exchange shifts)."""
+
+    __tablename__ = "duty_swap"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("duty_desk.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id", ondelete="CASCADE"))
+    other_shift_id: Mapped[int | None] = mapped_column(ForeignKey("duty_shift.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    with_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+
+
+class RollCall(Base):
+    """A roll call (点名) made by an office over the desks below it."""
+
+    __tablename__ = "duty_roll_call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    called_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    called_by_name: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    limit_seconds: Mapped[int] = mapped_column(Integer)
+    limit_source: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    closed_at: Mapped[datetime | None]
+    # A scheduled roll call waits until scheduled_for (chosen at random within a window when unannounced);
+    # it is made (desks told, started_at set) by the job duty.rollcalls. fired_at is None until then.
+    scheduled_for: Mapped[datetime | None]
+    unannounced: Mapped[bool] = mapped_column(Boolean, default=False)
+    fired_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class RollCallTarget(Base):
+    """One called desk: who was on duty when called, and when (and by whom) it answered."""
+
+    __tablename__ = "duty_roll_call_target"
+    __table_args__ = (UniqueConstraint("roll_call_id", "desk_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roll_call_id: Mapped[int] = mapped_column(ForeignKey("duty_roll_call.id", ondelete="CASCADE"), index=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("duty_desk.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    answered_by_name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class FeedToken(Base):
+    """A person's secret for calendar feeds; only its SHA-256 is kept."""
+
+    __tablename__ = "duty_feed_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
