@@ -15,10 +15,12 @@ from sqlalchemy.engine import make_url
 
 from yingji import runtime
 from yingji.core.scope import system_principal
+from yingji.warnings.cap_cli import app as cap_app
 
 app = typer.Typer(help="yingji 应急 — emergency-management platform", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users: add, passwd, role.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(cap_app, name="cap")
 
 
 PASSWORD_OPTION = typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
@@ -33,11 +35,13 @@ def init() -> None:
     """Create or upgrade the database schema and load the default rules."""
     from yingji import migrate
     from yingji.core import defaults
+    from yingji.duty import defaults as duty_defaults
 
     database = runtime.get_database()
     migrate.upgrade(database.engine)
     with database.unit_of_work() as session:
         added = defaults.load(session, system_principal("yingji init"))
+        added += duty_defaults.load(session, system_principal("yingji init"))
     _say(f"database ready ({database.settings.database_url.split('@')[-1]}); {added} default rules added")
 
 

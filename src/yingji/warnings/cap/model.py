@@ -1,0 +1,131 @@
+"""Plain-Python CAP 1.2 model: dataclasses, no XML.
+
+Field names are the CAP element names in snake_case (``msgType`` -> ``msg_type``, ``areaDesc`` ->
+``area_desc``). valueName/value pairs (eventCode, parameter, geocode) are ordered lists of
+``(valueName, value)`` tuples. Times are timezone-aware ``datetime`` objects that keep the offset
+they were written with. Coordinates are WGS 84 decimal degrees, ``(lat, lon)``; circle radii are km.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+CAP12_NS = "urn:oasis:names:tc:emergency:cap:1.2"
+CAP11_NS = "urn:oasis:names:tc:emergency:cap:1.1"
+CAP10_NS = "http://www.incident.com/cap/1.0"
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+CAP_NAMESPACES = {CAP12_NS: "1.2", CAP11_NS: "1.1", CAP10_NS: "1.0"}
+
+Pair = tuple[str, str]
+Point = tuple[float, float]
+Circle = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One ``sender,identifier,sent`` triple of ``<references>``."""
+
+    sender: str
+    identifier: str
+    sent: datetime
+
+
+@dataclass
+class Resource:
+    resource_desc: str
+    mime_type: str
+    size: int | None = None
+    uri: str | None = None
+    deref_uri: str | None = None
+    digest: str | None = None
+
+
+@dataclass
+class Area:
+    area_desc: str
+    polygons: list[list[Point]] = field(default_factory=list)
+    circles: list[Circle] = field(default_factory=list)
+    geocodes: list[Pair] = field(default_factory=list)
+    altitude: float | None = None
+    ceiling: float | None = None
+
+
+@dataclass
+class Info:
+    category: list[str]
+    event: str
+    urgency: str
+    severity: str
+    certainty: str
+    language: str | None = None  # absent means the CAP default, en-US
+    response_type: list[str] = field(default_factory=list)
+    audience: str | None = None
+    event_codes: list[Pair] = field(default_factory=list)
+    effective: datetime | None = None
+    onset: datetime | None = None
+    expires: datetime | None = None
+    sender_name: str | None = None
+    headline: str | None = None
+    description: str | None = None
+    instruction: str | None = None
+    web: str | None = None
+    contact: str | None = None
+    parameters: list[Pair] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    areas: list[Area] = field(default_factory=list)
+
+
+@dataclass
+class Alert:
+    identifier: str
+    sender: str
+    sent: datetime
+    status: str
+    msg_type: str
+    scope: str
+    source: str | None = None
+    restriction: str | None = None
+    addresses: str | None = None
+    code: list[str] = field(default_factory=list)
+    note: str | None = None
+    references: list[Reference] = field(default_factory=list)
+    incidents: str | None = None
+    infos: list[Info] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Where (an XPath-like path such as ``/alert/info[1]/area[2]/polygon``) and why, in plain words."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class CapError(ValueError):
+    """A document refused on import. ``problems[0]`` is the first reason; there may be more."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(str(problems[0]) if problems else "refused")
+
+    @property
+    def path(self) -> str:
+        return self.problems[0].path
+
+    @property
+    def reason(self) -> str:
+        return self.problems[0].reason
+
+
+@dataclass
+class ParseResult:
+    """An imported alert plus what was tolerated on the way (``warnings``) and where it came from."""
+
+    alert: Alert
+    version: str  # CAP version of the source document: "1.2", "1.1" or "1.0"
+    warnings: list[Problem] = field(default_factory=list)
+    signatures_dropped: int = 0
