@@ -116,18 +116,25 @@ def sign_out(session: Session, principal: Principal, session_key: str) -> None:
                      unit_id=principal.unit_id)
 
 
-def user_for_session(session: Session, settings: Settings, session_key: str) -> User | None:
-    """The user behind a session cookie, or None when it is unknown, ended or expired."""
-    row = session.scalar(select(UserSession).where(UserSession.key_hash == sha256(session_key)))
+def user_for_session(session: Session, settings: Settings, session_key: str) -> tuple[User, Unit] | None:
+    """The user (and unit) behind a session cookie in one query, or None when unknown, ended or expired."""
+    found = session.execute(
+        select(UserSession, User, Unit)
+        .join(User, User.id == UserSession.user_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(UserSession.key_hash == sha256(session_key))
+    ).first()
+    if found is None:
+        return None
+    row, user, unit = found
     now = clock.now()
-    if row is None or row.ended_at is not None or row.expires_at <= now:
+    if row.ended_at is not None or row.expires_at <= now or not user.is_active:
         return None
     if now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
         return None
     if now - row.last_seen_at > timedelta(minutes=1):
         session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    return user, unit
 
 
 def user_for_token(session: Session, raw_token: str) -> tuple[User, ApiToken, Unit] | None:

@@ -9,7 +9,6 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from yingji.core import accounts, auth
-from yingji.core.models import Unit
 from yingji.core.schemas import MAX_ID
 from yingji.core.scope import Principal
 from yingji.errors import NotAuthenticated, PermissionDenied
@@ -55,9 +54,9 @@ def optional_principal(request: Request) -> Principal | None:
                                        address=client_address(request))
         accounts.note_token_use(session, principal, token)
     elif key := request.state.cookies.get(SESSION_COOKIE):
-        session_user = auth.user_for_session(session, request.app.state.settings, key)
-        if session_user is not None:
-            unit = session.get_one(Unit, session_user.unit_id)
+        signed_in = auth.user_for_session(session, request.app.state.settings, key)
+        if signed_in is not None:
+            session_user, unit = signed_in
             principal = auth.principal_for(session_user, unit, via="session", request_id=request.state.request_id,
                                            address=client_address(request))
     request.state.principal = principal
