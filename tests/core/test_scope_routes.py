@@ -59,14 +59,22 @@ def foreign(database: Any, settings: Any) -> dict[str, Any]:
 
 
 def _foreign_duty(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[str, int]:
-    """A marked duty desk in 精河县 with a member, a shift, a swap request, a roll call and a feed token."""
+    """A marked duty desk in 精河县 with a member, a shift, a swap request, a roll call, a feed token, a marked
+    duty log entry and a proposed handover to the next shift."""
     from datetime import timedelta
 
     from yingji import clock
-    from yingji.duty import feeds, rollcall
+    from yingji.duty import feeds, log, rollcall
     from yingji.duty import service as duty
     from yingji.duty.models import DutySwap
-    from yingji.duty.schemas import DeskCreate, MemberCreate, RollCallCreate, ShiftCreate
+    from yingji.duty.schemas import (
+        DeskCreate,
+        HandoverCreate,
+        LogEntryCreate,
+        MemberCreate,
+        RollCallCreate,
+        ShiftCreate,
+    )
 
     desk = duty.create_desk(s, system, DeskCreate(unit_id=unit.id, name=f"{MARKER}-值班室", head_id=user.id))
     member = duty.add_member(s, system, desk.id, MemberCreate(user_id=user.id))
@@ -85,9 +93,15 @@ def _foreign_duty(s: Session, system: Any, as_user: Any, unit: Unit, user: User)
     target = s.scalar(select(RollCallTarget).where(RollCallTarget.roll_call_id == call.id))
     assert target is not None
     feeds.create_token(s, as_user)
+    entry = log.add_entry(s, as_user, shift.id, LogEntryCreate(kind="event", text=MARKER, unfinished=True))
+    later = shift.ends_at
+    duty.create_shift(s, system, desk.id, ShiftCreate(starts_at=later, ends_at=later + timedelta(hours=24),
+                                                      officer_id=user.id))
+    handover = log.propose(s, as_user, shift.id, HandoverCreate(note=MARKER))
     s.flush()
     return {"desk_id": desk.id, "member_id": member.id, "shift_id": shift.id, "swap_id": swap.id,
-            "roll_call_id": call.id, "target_id": target.id}
+            "roll_call_id": call.id, "target_id": target.id, "entry_id": entry.id, "corrects_id": entry.id,
+            "handover_id": handover.id, "next_shift_id": handover.next_shift_id}
 
 
 def all_endpoints(app: Any) -> list[str]:

@@ -13,7 +13,7 @@ from yingji.core import auth, roles
 from yingji.core.api import json_response
 from yingji.core.schemas import Page
 from yingji.core.scope import Principal
-from yingji.duty import defaults, feeds, rollcall, service
+from yingji.duty import defaults, feeds, log, rollcall, service
 from yingji.duty.models import DutyRule
 from yingji.duty.schemas import (
     Bulletin,
@@ -23,6 +23,10 @@ from yingji.duty.schemas import (
     FillRequest,
     FillResult,
     Gap,
+    HandoverCreate,
+    HandoverRead,
+    LogEntryCreate,
+    LogEntryRead,
     MemberCreate,
     MemberRead,
     MonthlyRow,
@@ -118,6 +122,37 @@ def delete_shift(db: DB, principal: CurrentPrincipal, shift_id: IdPath) -> Respo
 @router.post("/shifts/{shift_id}/sign-on", response_model=ShiftRead)
 def sign_on(db: DB, principal: CurrentPrincipal, shift_id: IdPath) -> Any:
     return service.sign_on(db, principal, shift_id)
+
+
+@router.get("/shifts/{shift_id}/log", response_model=list[LogEntryRead])
+def list_log(db: DB, principal: CurrentPrincipal, shift_id: IdPath,
+             kind: Annotated[str, Query(max_length=16)] = "") -> Any:
+    return log.entries(db, principal, shift_id, kind)
+
+
+@router.post("/shifts/{shift_id}/log", response_model=LogEntryRead, status_code=201)
+def add_log_entry(db: DB, principal: CurrentPrincipal, shift_id: IdPath, data: LogEntryCreate) -> Any:
+    return log.add_entry(db, principal, shift_id, data)
+
+
+@router.get("/log-entries/{entry_id}", response_model=LogEntryRead)
+def get_log_entry(db: DB, principal: CurrentPrincipal, entry_id: IdPath) -> Any:
+    return log.get_entry(db, principal, entry_id)
+
+
+@router.get("/shifts/{shift_id}/handover", response_model=HandoverRead)
+def get_handover(db: DB, principal: CurrentPrincipal, shift_id: IdPath) -> Any:
+    return log.get_handover(db, principal, shift_id)
+
+
+@router.post("/shifts/{shift_id}/handover", response_model=HandoverRead, status_code=201)
+def propose_handover(db: DB, principal: CurrentPrincipal, shift_id: IdPath, data: HandoverCreate) -> Any:
+    return log.propose(db, principal, shift_id, data)
+
+
+@router.post("/handovers/{handover_id}/accept", response_model=HandoverRead)
+def accept_handover(db: DB, principal: CurrentPrincipal, handover_id: IdPath) -> Any:
+    return log.accept(db, principal, handover_id)
 
 
 @router.post("/swaps", response_model=SwapRead, status_code=201)

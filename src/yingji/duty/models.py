@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yingji import clock
@@ -142,3 +142,48 @@ class FeedToken(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class DutyLogEntry(Base):
+    """One entry of a shift's duty log (值班日志). Append-only: a correction is a new entry pointing at the
+    entry it corrects; an unfinished item carried at handover is a new entry in the next shift pointing at
+    the original. The database refuses UPDATE and DELETE (migration 0003)."""
+
+    __tablename__ = "duty_log_entry"
+    __table_args__ = (Index("ix_duty_log_entry_shift", "shift_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id", ondelete="RESTRICT"))
+    desk_id: Mapped[int] = mapped_column(ForeignKey("duty_desk.id", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    related_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    unfinished: Mapped[bool] = mapped_column(Boolean, default=False)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("duty_log_entry.id", ondelete="RESTRICT"))
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("duty_log_entry.id", ondelete="RESTRICT"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class DutyHandover(Base):
+    """The handover (交接班) of a shift to the one that follows it: proposed by the outgoing officer, accepted
+    by the incoming officer; both signatures (who and when) are kept. ``items`` lists the carried entries."""
+
+    __tablename__ = "duty_handover"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id", ondelete="RESTRICT"), unique=True)
+    next_shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id", ondelete="RESTRICT"), unique=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("duty_desk.id", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    items: Mapped[list[int]] = mapped_column(JSON, default=list)  # ids of the unfinished entries handed over
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    proposed_by_name: Mapped[str] = mapped_column(String(100))
+    proposed_at: Mapped[datetime]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    accepted_by_name: Mapped[str] = mapped_column(String(100), default="")
+    accepted_at: Mapped[datetime | None]

@@ -226,3 +226,62 @@ class MonthlyRow(BaseModel):
     missing: int
     pending: int
     average_seconds: int | None  # of the answers given
+
+
+LOG_KINDS = ("call_in", "call_out", "instruction_in", "instruction_out", "event", "follow_up", "other")
+
+
+class LogEntryCreate(Clean):
+    kind: str
+    text: str = Field(min_length=1, max_length=4000)
+    at: datetime | None = None  # default now; back-dating only within the shift (with its offset)
+    related_unit_id: Id | None = None
+    unfinished: bool = False
+    corrects_id: Id | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in LOG_KINDS:
+            raise ValueError("unknown kind")
+        return value
+
+
+class LogEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shift_id: int
+    desk_id: int
+    kind: str
+    at: datetime
+    text: str
+    related_unit_id: int | None
+    unfinished: bool
+    corrects_id: int | None
+    carried_from_id: int | None
+    author_id: int | None
+    author_name: str
+    created_at: datetime
+
+
+class HandoverCreate(Clean):
+    next_shift_id: Id | None = None  # when given, it must be the shift that immediately follows
+    note: str = Field(default="", max_length=1000)
+
+
+class HandoverRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shift_id: int
+    next_shift_id: int
+    desk_id: int
+    note: str
+    items: list[int]
+    proposed_by_id: int | None
+    proposed_by_name: str
+    proposed_at: datetime
+    accepted_by_id: int | None
+    accepted_by_name: str
+    accepted_at: datetime | None

@@ -16,9 +16,18 @@ from yingji.core.models import Unit, User
 from yingji.core.scope import in_subtree, scoped
 from yingji.core.service import MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
-from yingji.duty import feeds, report, rollcall, service
-from yingji.duty.models import DutyRule
-from yingji.duty.schemas import DeskCreate, FillRequest, MemberCreate, RollCallCreate, ShiftAssign, SwapCreate
+from yingji.duty import feeds, log, report, rollcall, service
+from yingji.duty.models import DutyDesk, DutyRule
+from yingji.duty.schemas import (
+    DeskCreate,
+    FillRequest,
+    HandoverCreate,
+    LogEntryCreate,
+    MemberCreate,
+    RollCallCreate,
+    ShiftAssign,
+    SwapCreate,
+)
 from yingji.errors import UserError
 from yingji.i18n import N_, gettext
 from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery
@@ -96,8 +105,6 @@ def _unit_names(db: DB, ids: list[int]) -> dict[int, str]:
 
 
 def _units_without_desk(db: DB, principal: Any) -> list[Unit]:
-    from yingji.duty.models import DutyDesk
-
     if not principal.can(roles.WRITE):
         return []
     taken = select(DutyDesk.unit_id)
@@ -227,6 +234,82 @@ def approve_form(db: DB, principal: CurrentPrincipal, swap_id: IdPath) -> Respon
 def reject_form(db: DB, principal: CurrentPrincipal, swap_id: IdPath) -> Response:
     swap = service.decide_swap(db, principal, swap_id, approve=False)
     return _redirect(f"/duty/desks/{swap.desk_id}")
+
+
+# --- a shift: its duty log and its handover --------------------------------------------------
+
+LOG_KIND_LABELS = {"call_in": N_("call received"), "call_out": N_("call made"),
+                   "instruction_in": N_("instruction received"), "instruction_out": N_("instruction passed on"),
+                   "event": N_("event"), "follow_up": N_("follow-up"), "other": N_("other")}
+
+
+@router.get("/shifts/{shift_id}", response_class=HTMLResponse)
+def shift_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings, shift_id: IdPath,
+               kind: Annotated[str, Query(max_length=16)] = "", export: Export = "") -> Response:
+    shift = service.get_shift(db, principal, shift_id)
+    if kind and kind not in LOG_KIND_LABELS:
+        raise UserError("Unknown kind of entry.", field="kind")
+    rows = log.entries(db, principal, shift_id, kind)
+    units = _unit_names(db, [e.related_unit_id for e in rows if e.related_unit_id])
+    local = _local(settings)
+    if export == "xlsx":
+        data = xlsx.export((N_("no."), N_("time"), N_("kind"), N_("text"), N_("related unit"), N_("unfinished"),
+                            N_("corrects no."), N_("carried from no."), N_("written by"), N_("written at")),
+                           ([e.id, local(e.at), gettext(LOG_KIND_LABELS[e.kind]), e.text,
+                             units.get(e.related_unit_id or 0, ""), e.unfinished, e.corrects_id,
+                             e.carried_from_id, e.author_name, local(e.created_at)] for e in rows),
+                           title="duty-log")
+        return _xlsx_response(data, f"duty-log-{shift_id}.xlsx")
+    desk = db.get_one(DutyDesk, shift.desk_id)
+    handover, incoming = log.handover_of(db, shift.id), log.handover_into(db, shift.id)
+    following, before = log.next_shift(db, shift), log.previous_shift(db, shift)
+    names = service.user_names(db, [shift.officer_id, shift.leader_id, following.officer_id if following else None])
+    closed = handover is not None and handover.accepted_at is not None
+    context = {
+        "shift": shift, "desk": desk, "entries": rows, "units": units, "names": names, "kind": kind,
+        "kinds": LOG_KIND_LABELS, "shift_kinds": KIND_LABELS, "handover": handover, "incoming": incoming,
+        "next_shift": following, "previous_shift": before, "closed": closed,
+        "may_write": not closed and log.may_write(db, principal, shift),
+        "may_propose": handover is None and following is not None and principal.user_id is not None
+        and shift.officer_id == principal.user_id,
+        "may_accept": handover is not None and not closed and following is not None
+        and principal.user_id is not None and following.officer_id == principal.user_id,
+        "incoming_accept": incoming is not None and incoming.accepted_at is None
+        and principal.user_id is not None and shift.officer_id == principal.user_id,
+        "open_items": log.open_items(db, shift.id) if handover is None or not closed else [],
+        "related_units": _related_units(db, principal) if not closed else [],
+    }
+    return render(request, "duty/shift.html", context, active="duty")
+
+
+def _related_units(db: DB, principal: Any) -> list[Unit]:
+    stmt = scoped(select(Unit), principal).where(Unit.valid_to.is_(None))
+    return list(db.scalars(stmt.order_by(Unit.path).limit(300)))
+
+
+@router.post("/shifts/{shift_id}/log", response_class=HTMLResponse)
+async def log_form(request: Request, db: DB, principal: CurrentPrincipal, shift_id: IdPath) -> Response:
+    values: dict[str, Any] = await _form(request)
+    at = values.pop("at", "")
+    if at:  # <input type=datetime-local> sends Beijing wall-clock time
+        try:
+            values["at"] = datetime.fromisoformat(at).replace(tzinfo=service.local_zone())
+        except ValueError as exc:
+            raise UserError("A date and time are expected here.", field="at") from exc
+    log.add_entry(db, principal, shift_id, parse_form(LogEntryCreate, values))
+    return _redirect(f"/duty/shifts/{shift_id}")
+
+
+@router.post("/shifts/{shift_id}/handover", response_class=HTMLResponse)
+async def handover_form(request: Request, db: DB, principal: CurrentPrincipal, shift_id: IdPath) -> Response:
+    log.propose(db, principal, shift_id, parse_form(HandoverCreate, await _form(request)))
+    return _redirect(f"/duty/shifts/{shift_id}")
+
+
+@router.post("/handovers/{handover_id}/accept", response_class=HTMLResponse)
+def accept_form(db: DB, principal: CurrentPrincipal, handover_id: IdPath) -> Response:
+    handover = log.accept(db, principal, handover_id)
+    return _redirect(f"/duty/shifts/{handover.next_shift_id}")
 
 
 # --- gaps ----------------------------------------------------------------------------------
