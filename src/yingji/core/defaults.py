@@ -6,6 +6,8 @@ loading again never overwrites a row that exists.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,16 +28,22 @@ STAFFING_QUOTAS = [
 
 
 def load(session: Session, principal: Principal) -> int:
-    """Insert the default rows that are missing; returns how many were added."""
-    have = set(session.scalars(select(StaffingQuota.unit_kind)))
+    """Insert the default staffing quotas that are missing; returns how many were added."""
+    return load_missing(session, principal, StaffingQuota, "unit_kind", STAFFING_QUOTAS, "staffing_quota")
+
+
+def load_missing(session: Session, principal: Principal, model: Any, key: str, rows: list[dict[str, Any]],
+                 entity_type: str) -> int:
+    """Insert each default row whose ``key`` is not in the table yet (never overwriting), audited."""
+    have = set(session.scalars(select(getattr(model, key))))
     added = 0
-    for row in STAFFING_QUOTAS:
-        if row["unit_kind"] in have:
+    for row in rows:
+        if row[key] in have:
             continue
-        quota = StaffingQuota(**row)
-        session.add(quota)
+        item = model(**row)
+        session.add(item)
         session.flush()
-        audit.record(session, principal, action="create", entity_type="staffing_quota", entity_id=quota.id,
-                     unit_id=None, after=audit.snapshot(quota))
+        audit.record(session, principal, action="create", entity_type=entity_type, entity_id=item.id,
+                     unit_id=None, after=audit.snapshot(item))
         added += 1
     return added

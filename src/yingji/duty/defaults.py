@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.core import audit
+from yingji.core import defaults as core_defaults
 from yingji.core.scope import Principal
 from yingji.duty.models import DutyRule
 from yingji.errors import NotFound
@@ -31,19 +32,8 @@ DUTY_RULES = [
 
 
 def load(session: Session, principal: Principal) -> int:
-    """Insert the default rows that are missing; returns how many were added."""
-    have = set(session.scalars(select(DutyRule.key)))
-    added = 0
-    for row in DUTY_RULES:
-        if row["key"] in have:
-            continue
-        rule = DutyRule(**row)
-        session.add(rule)
-        session.flush()
-        audit.record(session, principal, action="create", entity_type="duty_rule", entity_id=rule.id,
-                     unit_id=None, after=audit.snapshot(rule))
-        added += 1
-    return added
+    """Insert the default duty rules that are missing; returns how many were added."""
+    return core_defaults.load_missing(session, principal, DutyRule, "key", DUTY_RULES, "duty_rule")
 
 
 def rule(session: Session, key: str) -> DutyRule:
