@@ -4,6 +4,9 @@
 #                               up to date (creating them if absent) and report how many zh_CN
 #                               entries still need a translation (listing them).
 #   scripts/i18n.sh --pot FILE  only extract, into FILE (tests/core/test_i18n.py uses this).
+#   scripts/i18n.sh --set TSV   set zh_CN translations from TSV (message id, TAB, translation),
+#                               then bring the catalogs up to date as above.
+# Updates hold a lock on the catalog directory, so several people may run it at once.
 #
 # Keywords: Babel's defaults (_, gettext, ngettext, ...), N_ ("mark now, translate where shown"),
 # and every exception class derived from yingji.errors.UserError: their first argument is an
@@ -52,6 +55,13 @@ if [ "${1:-}" = "--pot" ]; then
   [ -n "${2:-}" ] || { echo "usage: $0 [--pot FILE]" >&2; exit 2; }
   extract "$2"
   exit 0
+fi
+
+exec 9>"$tdir/.lock"
+flock 9
+if [ "${1:-}" = "--set" ]; then
+  [ -n "${2:-}" ] || { echo "usage: $0 --set FILE.tsv" >&2; exit 2; }
+  "$py" scripts/i18n_set.py "$2"
 fi
 
 tmp=$(mktemp -d)

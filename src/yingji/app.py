@@ -92,10 +92,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
 
+    from yingji import domains
     from yingji.core import api as core_api
     from yingji.core import views as core_views
-    from yingji.duty import api as duty_api
-    from yingji.duty import views as duty_views
     from yingji.web import public
 
     app.include_router(public.router)
@@ -103,10 +102,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     protected = [Depends(deps.require_principal), Depends(deps.csrf_guard)]
     app.include_router(core_api.router, prefix="/api", dependencies=protected)
     app.include_router(core_views.router, dependencies=protected)
-    app.include_router(duty_api.router, prefix="/api", dependencies=protected)
-    app.include_router(duty_views.router, dependencies=protected)
-    # Calendar programs cannot sign in: the feeds take a session, a bearer token or the person's feed token.
-    app.include_router(duty_api.feed_router, prefix="/api", dependencies=[Depends(deps.csrf_guard)])
+    public_paths = set(PUBLIC_PATHS)
+    for _name, module in domains.parts("api") + domains.parts("views"):
+        prefix = "/api" if module.__name__.endswith(".api") else ""
+        app.include_router(module.router, prefix=prefix, dependencies=protected)
+        if hasattr(module, "feed_router"):
+            # Calendar programs and feed readers cannot sign in: a session, a bearer or a feed token.
+            app.include_router(module.feed_router, prefix=prefix, dependencies=[Depends(deps.csrf_guard)])
+        if hasattr(module, "public_router"):
+            app.include_router(module.public_router, prefix=prefix, dependencies=[Depends(deps.csrf_guard)])
+            public_paths.update(prefix + route.path for route in module.public_router.routes)  # type: ignore[attr-defined]
+    # Every route reachable without signing in (the scope tests walk everything else as anonymous).
+    app.state.public_paths = frozenset(public_paths)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
     install_error_handlers(app)
 

@@ -85,6 +85,10 @@ def load(session: Session, principal: Principal) -> dict[str, int]:
     _demo_people(session, principal, root, counties, townships)
     _demo_users(session, principal, root, counties, townships)
     _demo_duty(session, principal, root, counties)
+    from yingji import domains
+
+    for _name, module in domains.parts("demo"):
+        module.load(session, principal, root, counties)
     return {"units": len(list(session.scalars(select(Unit.id)))),
             "users": len(list(session.scalars(select(User.id))))}
 

@@ -98,7 +98,9 @@ def start_consumer_thread(workers: int = 2) -> Any:
 
 def _register_domain_tasks() -> None:
     """Import each domain's tasks module so its periodic jobs are registered with the queue."""
-    import yingji.duty.tasks  # noqa: F401
+    from yingji import domains
+
+    domains.parts("tasks")
 
 
 _register_domain_tasks()

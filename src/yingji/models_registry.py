@@ -5,4 +5,6 @@ from __future__ import annotations
 
 def import_all() -> None:
     import yingji.core.models  # noqa: F401
-    import yingji.duty.models  # noqa: F401
+    from yingji import domains
+
+    domains.parts("models")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from yingji.core import accounts, attachments, notify, service
 from yingji.core.models import Person, Unit, User
 from yingji.core.schemas import PersonCreate, TokenCreate, UnitCreate, UserCreate
 from yingji.core.scope import system_principal
-from yingji.duty.models import RollCallTarget
+from yingji.domains import DOMAINS
 from yingji.web.deps import DB, require_principal
 
 # Roles whose scope is legitimately the whole prefecture are not "another county's" readers.
@@ -54,54 +56,15 @@ def foreign(database: Any, settings: Any) -> dict[str, Any]:
         token, _secret = accounts.create_token(s, as_user, TokenCreate(name=MARKER))
         ids = {"unit_id": unit.id, "parent_id": unit.id, "person_id": person.id, "user_id": user.id,
                "attachment_id": attachment.id, "notification_id": note.id, "token_id": token.id, "path": unit.path}
-        ids.update(_foreign_duty(s, system, as_user, unit, user))
+        # Each domain adds its own marked rows: tests/<domain>/foreign.py, rows(s, system, as_user, unit, user).
+        for domain in DOMAINS:
+            if (Path(__file__).parents[1] / domain / "foreign.py").exists():
+                module = importlib.import_module(f"tests.{domain}.foreign")
+                added = module.rows(s, system, as_user, unit, user)
+                clash = set(added) & set(ids)
+                assert not clash, f"{domain} reuses path parameter names {clash}"
+                ids.update(added)
     return ids
-
-
-def _foreign_duty(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[str, int]:
-    """A marked duty desk in 精河县 with a member, a shift, a swap request, a roll call, a feed token, a marked
-    duty log entry and a proposed handover to the next shift."""
-    from datetime import timedelta
-
-    from yingji import clock
-    from yingji.duty import feeds, log, rollcall
-    from yingji.duty import service as duty
-    from yingji.duty.models import DutySwap
-    from yingji.duty.schemas import (
-        DeskCreate,
-        HandoverCreate,
-        LogEntryCreate,
-        MemberCreate,
-        RollCallCreate,
-        ShiftCreate,
-    )
-
-    desk = duty.create_desk(s, system, DeskCreate(unit_id=unit.id, name=f"{MARKER}-值班室", head_id=user.id))
-    member = duty.add_member(s, system, desk.id, MemberCreate(user_id=user.id))
-    start = clock.now() - timedelta(hours=1)
-    shift = duty.create_shift(s, system, desk.id, ShiftCreate(starts_at=start, ends_at=start + timedelta(hours=24),
-                                                              officer_id=user.id))
-    swap = DutySwap(desk_id=desk.id, unit_id=unit.id, shift_id=shift.id, requested_by_id=user.id,
-                    with_user_id=user.id, reason=MARKER)
-    s.add(swap)
-    jinghe = s.scalar(select(Unit).where(Unit.code == "652722"))
-    assert jinghe is not None
-    from yingji.core.scope import Principal
-
-    county = Principal(user_id=None, name="tests", unit_id=jinghe.id, unit_path=jinghe.path, role="county_office")
-    call = rollcall.create(s, county, RollCallCreate(desk_ids=[desk.id], note=MARKER))
-    target = s.scalar(select(RollCallTarget).where(RollCallTarget.roll_call_id == call.id))
-    assert target is not None
-    feeds.create_token(s, as_user)
-    entry = log.add_entry(s, as_user, shift.id, LogEntryCreate(kind="event", text=MARKER, unfinished=True))
-    later = shift.ends_at
-    duty.create_shift(s, system, desk.id, ShiftCreate(starts_at=later, ends_at=later + timedelta(hours=24),
-                                                      officer_id=user.id))
-    handover = log.propose(s, as_user, shift.id, HandoverCreate(note=MARKER))
-    s.flush()
-    return {"desk_id": desk.id, "member_id": member.id, "shift_id": shift.id, "swap_id": swap.id,
-            "roll_call_id": call.id, "target_id": target.id, "entry_id": entry.id, "corrects_id": entry.id,
-            "handover_id": handover.id, "next_shift_id": handover.next_shift_id}
 
 
 def all_endpoints(app: Any) -> list[str]:
@@ -142,14 +105,12 @@ def test_no_route_leaks_another_county(app: Any, browser: Any, database: Any, fo
 
 def test_anonymous_reaches_nothing_but_public_routes(app: Any, browser: Any, database: Any,
                                                      foreign: dict[str, Any]) -> None:
-    from yingji.app import PUBLIC_PATHS
-
     client = browser()
     leaks = walk(app, client, "anonymous", foreign, _snapshotter(database, foreign["path"]))
     assert not leaks, "\n".join(map(str, leaks))
     checked = 0
     for path, route in api_routes(app):
-        if "GET" in route.methods and path not in PUBLIC_PATHS and "{" not in path:
+        if "GET" in route.methods and path not in app.state.public_paths and "{" not in path:
             response = client.get(path, follow_redirects=False)
             assert response.status_code in (401, 303), (path, response.status_code)
             checked += 1

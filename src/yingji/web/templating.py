@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from yingji import i18n
+from yingji import domains, i18n
 from yingji.core import roles
 from yingji.i18n import N_
 
@@ -44,20 +44,23 @@ templates.env.globals["ACTION_LABELS"] = ACTION_LABELS
 templates.env.globals["ENTITY_LABELS"] = ENTITY_LABELS
 
 # Every area of the platform; those not built yet say so plainly.
-NAV: list[tuple[str, str, str, bool]] = [
-    ("home", "/", N_("Home"), True),
-    ("incidents", "/incidents", N_("Incident reports"), False),
-    ("warnings", "/warnings", N_("Early warnings"), False),
-    ("duty", "/duty", N_("24-hour duty"), True),
-    ("preparedness", "/preparedness", N_("Preparedness"), False),
-    ("resources", "/resources", N_("Resources"), False),
-    ("risks", "/risks", N_("Risks and hazards"), False),
-    ("oversight", "/oversight", N_("Oversight"), False),
-    ("units", "/units", N_("Units"), True),
-    ("staffing", "/units/staffing", N_("Staffing"), True),
-    ("users", "/admin/users", N_("Users"), True),
-    ("audit", "/audit", N_("Audit log"), True),
+_AREAS: list[tuple[str, str, str]] = [
+    ("home", "/", N_("Home")),
+    ("incidents", "/incidents", N_("Incident reports")),
+    ("warnings", "/warnings", N_("Early warnings")),
+    ("duty", "/duty", N_("24-hour duty")),
+    ("preparedness", "/preparedness", N_("Preparedness")),
+    ("resources", "/resources", N_("Resources")),
+    ("risks", "/risks", N_("Risks and hazards")),
+    ("oversight", "/oversight", N_("Oversight")),
+    ("units", "/units", N_("Units")),
+    ("staffing", "/units/staffing", N_("Staffing")),
+    ("users", "/admin/users", N_("Users")),
+    ("audit", "/audit", N_("Audit log")),
 ]
+# A domain's area is live once the domain has pages (see yingji.domains).
+NAV: list[tuple[str, str, str, bool]] = [
+    (key, href, label, key not in domains.DOMAINS or domains.has(key, "views")) for key, href, label in _AREAS]
 UNBUILT = {key: label for key, _href, label, built in NAV if not built}
 
 
