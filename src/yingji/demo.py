@@ -209,6 +209,35 @@ def _demo_duty(session: Session, principal: Principal, root: Unit, counties: dic
                                                              DutyShift.starts_at <= clock.now(),
                                                              DutyShift.signed_on_at.is_(None))):
             shift.signed_on_at = shift.starts_at + timedelta(minutes=5)
+        _demo_log(session, desk)
+
+
+DEMO_LOG = [("call_in", 50, "州应急办来电：询问辖区降雪及道路通行情况，已答复。", False),
+            ("instruction_out", 35, "转发州气象台寒潮蓝色预警至各乡镇（场），要求做好防范。", False),
+            ("follow_up", 10, "跟进：督促各乡镇（场）回报预警接收情况，尚有两个乡镇未回报。", True)]
+
+
+def _demo_log(session: Session, desk: Any) -> None:
+    """A few entries in the log of the shift under way, written by its officer (one left unfinished)."""
+    from datetime import timedelta
+
+    from yingji import clock
+    from yingji.duty import log
+    from yingji.duty.schemas import LogEntryCreate
+    from yingji.duty.service import current_shift
+
+    shift = current_shift(session, desk.id)
+    if shift is None or shift.officer_id is None:
+        return
+    officer = session.get_one(User, shift.officer_id)
+    unit = session.get_one(Unit, officer.unit_id)
+    as_officer = Principal(user_id=officer.id, name=officer.username, unit_id=unit.id, unit_path=unit.path,
+                           role=officer.role, via="demo")
+    now = clock.now()
+    for kind, minutes_ago, text, unfinished in DEMO_LOG:
+        at = max(now - timedelta(minutes=minutes_ago), shift.starts_at)
+        log.add_entry(session, as_officer, shift.id, LogEntryCreate(kind=kind, text=text, unfinished=unfinished,
+                                                                    at=at))
 
 
 DEMO_LOGINS = ["admin", "zhou", "leader", "bole", "jinghe", "dept", "township", "village", "enterprise"]

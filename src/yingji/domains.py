@@ -19,7 +19,8 @@ import importlib.util
 from types import ModuleType
 
 # In the order their demo data is loaded (later domains may use earlier ones' rows).
-DOMAINS: tuple[str, ...] = ("duty", "incidents", "warnings", "preparedness", "resources", "risks", "oversight")
+DOMAINS: tuple[str, ...] = ("duty", "incidents", "response", "warnings", "channels", "preparedness", "resources", "risks",
+                            "oversight")
 
 
 def has(domain: str, part: str) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tests.scope_checker import MARKER
 
 from yingji.core.models import Unit, User
-from yingji.duty.models import RollCallTarget
+from yingji.duty.models import DutyShiftOfficer, RollCallTarget
 
 
 def rows(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[str, int]:
@@ -49,10 +49,16 @@ def rows(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[
     feeds.create_token(s, as_user)
     entry = log.add_entry(s, as_user, shift.id, LogEntryCreate(kind="event", text=MARKER, unfinished=True))
     later = shift.ends_at
-    duty.create_shift(s, system, desk.id, ShiftCreate(starts_at=later, ends_at=later + timedelta(hours=24),
-                                                      officer_id=user.id))
+    following = duty.create_shift(s, system, desk.id, ShiftCreate(starts_at=later, ends_at=later + timedelta(hours=24),
+                                                                  officer_id=user.id))
+    extra = DutyShiftOfficer(shift_id=following.id, unit_id=unit.id, user_id=user.id)
+    s.add(extra)
+    from yingji.duty import routing
+
+    dispatched = routing.dispatch(s, system, unit_id=unit.id, kind="other", ref_id=1, subject=MARKER, link="")
     handover = log.propose(s, as_user, shift.id, HandoverCreate(note=MARKER))
     s.flush()
     return {"desk_id": desk.id, "member_id": member.id, "shift_id": shift.id, "swap_id": swap.id,
             "roll_call_id": call.id, "target_id": target.id, "entry_id": entry.id, "corrects_id": entry.id,
-            "handover_id": handover.id, "next_shift_id": handover.next_shift_id}
+            "handover_id": handover.id, "next_shift_id": handover.next_shift_id, "shift_officer_id": extra.id,
+            "dispatch_id": dispatched[0].id}

@@ -99,3 +99,30 @@ def test_roster_swap_roll_call_and_bulletin(signed_in: Any, new_page: Any, sign_
     results = {row[0]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert results == {"博乐市": zh("on time"), "阿拉山口市": zh("missing"), "精河县": zh("missing"),
                        "温泉县": zh("missing")}
+
+
+def test_the_shift_under_way_on_a_phone(signed_in: Any) -> None:
+    """The head of 博乐市's desk opens the shift under way at phone width: the demo log with its unfinished
+    item, a further duty officer added, an entry written; and the desk's inbox of things addressed to it."""
+    phone = signed_in("bole", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    now = phone.request.get("/api/duty/now", params={"q": "博乐市"})
+    assert now.status == 200, now.text()
+    current = next(d for d in now.json() if d["desk_name"].startswith("博乐市"))
+    assert current["shift_id"], "the demo roster covers today"
+    phone.goto(f"/duty/shifts/{current['shift_id']}")
+    expect(phone.locator("#log tbody tr")).to_have_count(3)
+    expect(phone.locator("#log tr.unfinished")).to_contain_text("尚有两个乡镇未回报")
+    extra = "博乐市值班员三（演示）" if current["officer"] != "博乐市值班员三（演示）" else "博乐市值班员二（演示）"
+    phone.locator("#add-officer select[name=user_id]").select_option(label=extra)
+    phone.locator("#add-officer button[type=submit]").click()
+    expect(phone.locator("#further-officers")).to_contain_text(extra)
+    phone.locator("#log-form textarea[name=text]").fill("接县委办电话：明早8时前报送道路除雪进展。")
+    phone.locator("#log-form button[type=submit]").click()
+    expect(phone.locator("#log tbody tr")).to_have_count(4)
+    expect(phone.locator("#log")).to_contain_text("明早8时前报送道路除雪进展")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    on_duty = phone.request.get("/api/duty/now", params={"q": "博乐市"}).json()
+    assert extra in next(d for d in on_duty if d["desk_name"].startswith("博乐市"))["officer"]
+    phone.goto("/duty/dispatches")
+    expect(phone.locator("#dispatches")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1

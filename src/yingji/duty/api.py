@@ -19,6 +19,7 @@ from yingji.duty.schemas import (
     Bulletin,
     DeskCreate,
     DeskRead,
+    DispatchRead,
     FeedTokenCreated,
     FillRequest,
     FillResult,
@@ -37,6 +38,8 @@ from yingji.duty.schemas import (
     RuleUpdate,
     ShiftAssign,
     ShiftCreate,
+    ShiftOfficerAdd,
+    ShiftOfficerRead,
     ShiftRead,
     SwapCreate,
     SwapRead,
@@ -267,3 +270,36 @@ def my_feed(db: DB, principal: FeedPrincipal) -> Response:
 @feed_router.get("/desks/{desk_id}.ics", response_class=Response)
 def desk_feed(db: DB, principal: FeedPrincipal, desk_id: IdPath) -> Response:
     return Response(feeds.desk_feed(db, principal, desk_id), media_type=CALENDAR_TYPE)
+
+
+# --- routing: what reached the desk --------------------------------------------------------
+
+@router.get("/dispatches", response_model=Page[DispatchRead])
+def list_dispatches(db: DB, principal: CurrentPrincipal, status: Annotated[str, Query(max_length=16)] = "",
+                    kind: Annotated[str, Query(max_length=32)] = "", mine: bool = False, page: PageNo = 1,
+                    per_page: PerPage = 50) -> Any:
+    from yingji.core.service import paginate
+    from yingji.duty import routing
+    from yingji.duty.models import DutyDispatch
+
+    stmt = routing.list_statement(principal, status=status, kind=kind, mine=mine)
+    return json_response(paginate(db, stmt.with_only_columns(DutyDispatch), DispatchRead, page=page,
+                                  per_page=per_page))
+
+
+@router.post("/dispatches/{dispatch_id}/ack", response_model=DispatchRead)
+def acknowledge_dispatch(db: DB, principal: CurrentPrincipal, dispatch_id: IdPath) -> Any:
+    from yingji.duty import routing
+
+    return routing.acknowledge(db, principal, dispatch_id)
+
+
+@router.post("/shifts/{shift_id}/officers", response_model=ShiftOfficerRead, status_code=201)
+def add_shift_officer(db: DB, principal: CurrentPrincipal, shift_id: IdPath, data: ShiftOfficerAdd) -> Any:
+    return service.add_officer(db, principal, shift_id, data.user_id)
+
+
+@router.delete("/shift-officers/{shift_officer_id}", status_code=204)
+def remove_shift_officer(db: DB, principal: CurrentPrincipal, shift_officer_id: IdPath) -> Response:
+    service.remove_officer(db, principal, shift_officer_id)
+    return Response(status_code=204)

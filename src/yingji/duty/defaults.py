@@ -18,6 +18,7 @@ SIGNON_LIMIT = "signon_limit_minutes"
 SIGNON_EARLY = "signon_early_minutes"
 ANSWER_LIMIT = "rollcall_answer_limit_seconds"
 GAP_HORIZON = "gap_horizon_days"
+DISPATCH_ACK_LIMIT = "dispatch_ack_limit_minutes"
 
 DUTY_RULES = [
     {"key": SIGNON_LIMIT, "value": 15, "unit": "min",
@@ -28,6 +29,9 @@ DUTY_RULES = [
      "source": "[C] common practice: a desk answers a roll call (点名) within 5 minutes"},
     {"key": GAP_HORIZON, "value": 14, "unit": "d",
      "source": "Issue 5 / R3.3: shifts of the next 14 days without an officer or a leader are gaps"},
+    {"key": DISPATCH_ACK_LIMIT, "value": 10, "unit": "min",
+     "source": "[C] common practice: what reaches the duty officer (a report, a warning, an alarm) is "
+               "acknowledged within 10 minutes, else the leader on duty is called (R3.3 领导带班)"},
 ]
 
 

@@ -187,3 +187,43 @@ class DutyHandover(Base):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     accepted_by_name: Mapped[str] = mapped_column(String(100), default="")
     accepted_at: Mapped[datetime | None]
+
+
+class DutyDispatch(Base):
+    """Something addressed to a duty desk (an incident report, a warning, an alarm) as it reached one person
+    on duty: the officer on shift first; unacknowledged after the limit, the leader on duty (a new row
+    pointing at the one it escalates)."""
+
+    __tablename__ = "duty_dispatch"
+    __table_args__ = (
+        Index("ix_duty_dispatch_ref", "kind", "ref_id"),
+        Index("ix_duty_dispatch_open", "acknowledged_at", "escalated_at", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("duty_desk.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # officer | leader | head (nobody on shift)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("duty_shift.id", ondelete="SET NULL"))
+    escalation_of_id: Mapped[int | None] = mapped_column(ForeignKey("duty_dispatch.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(default=clock.now)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    escalated_at: Mapped[datetime | None]
+
+
+class DutyShiftOfficer(Base):
+    """A further duty officer on a shift (the shift's ``officer_id`` is the first one, who signs on)."""
+
+    __tablename__ = "duty_shift_officer"
+    __table_args__ = (UniqueConstraint("shift_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)

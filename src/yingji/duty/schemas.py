@@ -285,3 +285,33 @@ class HandoverRead(BaseModel):
     accepted_by_id: int | None
     accepted_by_name: str
     accepted_at: datetime | None
+
+
+class DispatchRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    desk_id: int
+    unit_id: int
+    kind: str
+    ref_id: int
+    subject: str
+    link: str
+    user_id: int | None
+    role: str
+    sent_at: datetime
+    acknowledged_at: datetime | None
+    escalated_at: datetime | None
+    escalation_of_id: int | None
+
+
+class ShiftOfficerAdd(Clean):
+    user_id: Id
+
+
+class ShiftOfficerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shift_id: int
+    user_id: int

@@ -18,7 +18,7 @@ from yingji.core.models import AuditEntry, Unit, User
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped
 from yingji.core.service import paginate
 from yingji.duty import defaults
-from yingji.duty.models import DutyDesk, DutyMember, DutyShift, DutySwap
+from yingji.duty.models import DutyDesk, DutyMember, DutyShift, DutyShiftOfficer, DutySwap
 from yingji.duty.schemas import (
     MAX_FILL_DAYS,
     DeskCreate,
@@ -267,6 +267,41 @@ def assign_shift(session: Session, principal: Principal, shift_id: int, data: Sh
     return shift
 
 
+def shift_officers(session: Session, shift: DutyShift) -> list[tuple[int, User]]:
+    """The further officers of a shift (row id, user), in the order they were added."""
+    rows = session.execute(select(DutyShiftOfficer.id, User).join(User, User.id == DutyShiftOfficer.user_id)
+                           .where(DutyShiftOfficer.shift_id == shift.id).order_by(DutyShiftOfficer.id))
+    return [(row_id, user) for row_id, user in rows]
+
+
+def add_officer(session: Session, principal: Principal, shift_id: int, user_id: int) -> DutyShiftOfficer:
+    """A further duty officer on a shift: a member of the desk, free at that time elsewhere."""
+    shift = get_shift(session, principal, shift_id, roles.WRITE)
+    desk = session.get_one(DutyDesk, shift.desk_id)
+    _check_members(session, desk, user_id, None)
+    if user_id == shift.officer_id or user_id in {u.id for _i, u in shift_officers(session, shift)}:
+        raise Conflict("This person is already an officer of the shift.", field="user_id")
+    _refuse_double_booking(session, _busy_elsewhere(session, desk.id, [user_id], shift.starts_at, shift.ends_at))
+    other = session.scalar(select(DutyShift).join(DutyShiftOfficer, DutyShiftOfficer.shift_id == DutyShift.id).where(
+        DutyShiftOfficer.user_id == user_id, DutyShift.desk_id != desk.id, DutyShift.starts_at < shift.ends_at,
+        DutyShift.ends_at > shift.starts_at).limit(1))
+    if other is not None:
+        _refuse_double_booking(session, [(user_id, other)])
+    row = DutyShiftOfficer(shift_id=shift.id, unit_id=shift.unit_id, user_id=user_id)
+    session.add(row)
+    session.flush()
+    audit.record(session, principal, action="create", entity_type="duty_shift_officer", entity_id=row.id,
+                 unit_id=shift.unit_id, after=audit.snapshot(row))
+    return row
+
+
+def remove_officer(session: Session, principal: Principal, shift_officer_id: int) -> None:
+    row = get_scoped(session, principal, DutyShiftOfficer, shift_officer_id, roles.WRITE)
+    audit.record(session, principal, action="delete", entity_type="duty_shift_officer", entity_id=row.id,
+                 unit_id=row.unit_id, before=audit.snapshot(row))
+    session.delete(row)
+
+
 def delete_shift(session: Session, principal: Principal, shift_id: int) -> None:
     shift = get_shift(session, principal, shift_id, roles.WRITE)
     if shift.starts_at <= clock.now():
@@ -486,9 +521,18 @@ def on_duty_now(session: Session, principal: Principal, *, q: str = "", at: date
             .order_by(Unit.path))
     if q:
         stmt = stmt.where(or_(DutyDesk.name.ilike(f"%{q}%"), Unit.name.ilike(f"%{q}%")))
+    rows = session.execute(stmt).all()
+    # Further officers of the current shifts: one more query, only when some exist.
+    more: dict[int, list[str]] = {}
+    shift_ids = [r[5] for r in rows if r[5] is not None]
+    if shift_ids:
+        for shift_id, name in session.execute(
+                select(DutyShiftOfficer.shift_id, User.display_name).join(User, User.id == DutyShiftOfficer.user_id)
+                .where(DutyShiftOfficer.shift_id.in_(shift_ids)).order_by(DutyShiftOfficer.id)):
+            more.setdefault(shift_id, []).append(name)
     return [OnDuty(desk_id=r[0], desk_name=r[1], unit_id=r[2], unit_name=r[3], phone=r[4], shift_id=r[5],
-                   starts_at=r[6], ends_at=r[7], officer=r[8] or "", officer_phone=r[9] or "", leader=r[10] or "",
-                   signed_on_at=r[11]) for r in session.execute(stmt)]
+                   starts_at=r[6], ends_at=r[7], officer="、".join([r[8]] * bool(r[8]) + more.get(r[5], [])),
+                   officer_phone=r[9] or "", leader=r[10] or "", signed_on_at=r[11]) for r in rows]
 
 
 def current_shift(session: Session, desk_id: int, at: datetime | None = None) -> DutyShift | None:

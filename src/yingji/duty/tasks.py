@@ -41,3 +41,16 @@ def gaps_job() -> int:
 def signon_job() -> int:
     """Officers not signed on within the limit: the leader on duty and the level above are alerted once."""
     return run_signon_alerts()
+
+
+def run_dispatch_escalation() -> int:
+    from yingji.duty import routing
+
+    with runtime.get_database().unit_of_work() as session:
+        return routing.escalate_due(session, system_principal("duty.dispatch"))
+
+
+@periodic("duty.dispatch", minute="*")
+def dispatch_job() -> int:
+    """What reached a duty officer and is not acknowledged within the limit goes to the leader on duty (once)."""
+    return run_dispatch_escalation()

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
@@ -278,6 +278,9 @@ def shift_page(request: Request, db: DB, principal: CurrentPrincipal, settings: 
         and principal.user_id is not None and shift.officer_id == principal.user_id,
         "open_items": log.open_items(db, shift.id) if handover is None or not closed else [],
         "related_units": _related_units(db, principal) if not closed else [],
+        "more_officers": service.shift_officers(db, shift),
+        "officer_candidates": [(m, u) for m, u in service.members(db, principal, desk.id) if m.role == "officer"],
+        "may_staff": principal.can(roles.WRITE) and not closed,
     }
     return render(request, "duty/shift.html", context, active="duty")
 
@@ -330,6 +333,66 @@ def gaps_page(request: Request, db: DB, principal: CurrentPrincipal, settings: A
 
     return render(request, "duty/gaps.html", {"result": _Pager(items, total, page), "desk_id": desk_id or "",
                                               "horizon": defaults.rule(db, defaults.GAP_HORIZON)}, active="duty")
+
+
+# --- what reached the desk: routing and escalation -----------------------------------------
+
+DISPATCH_STATUSES = {"open": N_("not acknowledged"), "acknowledged": N_("acknowledged"),
+                     "escalated": N_("escalated to the leader")}
+
+
+@router.get("/dispatches", response_class=HTMLResponse)
+def dispatches_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings,
+                    status: Annotated[str, Query(max_length=16)] = "", kind: Annotated[str, Query(max_length=32)] = "",
+                    mine: Annotated[bool, Query()] = False, page: PageNo = 1, export: Export = "") -> Response:
+    from yingji.duty import defaults, routing
+
+    if status and status not in DISPATCH_STATUSES:
+        raise UserError("Unknown status.", field="status")
+    if kind and kind not in routing.KIND_LABELS:
+        raise UserError("Unknown kind.", field="kind")
+    stmt = routing.list_statement(principal, status=status, kind=kind, mine=mine)
+    local = _local(settings)
+    if export == "xlsx":
+        data = xlsx.export((N_("sent"), N_("kind"), N_("subject"), N_("duty desk"), N_("to"), N_("as"),
+                            N_("acknowledged"), N_("escalated")),
+                           ([local(d.sent_at), gettext(routing.KIND_LABELS.get(d.kind, d.kind)), d.subject, desk,
+                             name or "", gettext(routing.ROLE_LABELS.get(d.role, d.role)), local(d.acknowledged_at),
+                             local(d.escalated_at)] for d, desk, name in db.execute(stmt.limit(MAX_PER_PAGE * 20))),
+                           title="dispatches")
+        return _xlsx_response(data, "duty-dispatches.xlsx")
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = db.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    query = f"status={status}&kind={kind}&mine={'true' if mine else ''}"
+    return render(request, "duty/dispatches.html", {
+        "result": _Pager(list(rows), int(total), page), "status": status, "kind": kind, "mine": mine,
+        "statuses": DISPATCH_STATUSES, "kinds": routing.KIND_LABELS, "roles": routing.ROLE_LABELS, "query": query,
+        "limit": defaults.rule(db, defaults.DISPATCH_ACK_LIMIT)}, active="duty")
+
+
+@router.post("/dispatches/{dispatch_id}/ack", response_class=HTMLResponse)
+def acknowledge_form(db: DB, principal: CurrentPrincipal, dispatch_id: IdPath) -> Response:
+    from yingji.duty import routing
+
+    routing.acknowledge(db, principal, dispatch_id)
+    return _redirect("/duty/dispatches")
+
+
+@router.post("/shifts/{shift_id}/officers", response_class=HTMLResponse)
+def add_officer_form(db: DB, principal: CurrentPrincipal, shift_id: IdPath,
+                     user_id: Annotated[int, Form(ge=1, le=2**31 - 1)]) -> Response:
+    service.add_officer(db, principal, shift_id, user_id)
+    return _redirect(f"/duty/shifts/{shift_id}")
+
+
+@router.post("/shift-officers/{shift_officer_id}/remove", response_class=HTMLResponse)
+def remove_officer_form(db: DB, principal: CurrentPrincipal, shift_officer_id: IdPath) -> Response:
+    from yingji.core.scope import get_scoped
+    from yingji.duty.models import DutyShiftOfficer
+
+    shift_id = get_scoped(db, principal, DutyShiftOfficer, shift_officer_id).shift_id
+    service.remove_officer(db, principal, shift_officer_id)
+    return _redirect(f"/duty/shifts/{shift_id}")
 
 
 # --- roll calls and bulletins --------------------------------------------------------------
@@ -465,5 +528,6 @@ def update_rule_form(db: DB, principal: CurrentPrincipal, rule_id: IdPath,
 RULE_LABELS = {"signon_limit_minutes": N_("Sign-on limit after the start of a shift"),
                "signon_early_minutes": N_("Signing on possible before the start"),
                "rollcall_answer_limit_seconds": N_("Time to answer a roll call"),
-               "gap_horizon_days": N_("Days ahead checked for gaps")}
+               "gap_horizon_days": N_("Days ahead checked for gaps"),
+               "dispatch_ack_limit_minutes": N_("Time to acknowledge before the leader on duty is called")}
 UNIT_LABELS = {"min": N_("minutes"), "s": N_("seconds"), "d": N_("days")}
