@@ -42,8 +42,8 @@ import os, sys
 
 from sqlalchemy import select
 
-from yingji import demo, migrate
-from yingji.core import accounts, auth, defaults
+from yingji import demo, domains, migrate
+from yingji.core import accounts, auth
 from yingji.core.models import Unit, User
 from yingji.core.schemas import TokenCreate
 from yingji.core.scope import system_principal
@@ -53,7 +53,7 @@ from yingji.settings import Settings
 database = Database(Settings())
 migrate.upgrade(database.engine)
 with database.unit_of_work() as session:
-    defaults.load(session, system_principal("fuzz"))
+    domains.load_defaults(session, system_principal("fuzz"))
     demo.load(session, system_principal("fuzz"))
 with database.unit_of_work() as session:
     user = session.scalars(select(User).where(User.username == os.environ["FUZZ_USER"])).one()

@@ -26,11 +26,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from yingji import clock, jobs, migrate, runtime  # noqa: E402
-from yingji.core import defaults  # noqa: E402
+from yingji import clock, domains, jobs, migrate, runtime  # noqa: E402
 from yingji.core.scope import system_principal  # noqa: E402
 from yingji.db import Database  # noqa: E402
-from yingji.duty import defaults as duty_defaults  # noqa: E402
 from yingji.settings import Settings  # noqa: E402
 
 BACKEND = os.environ.get("YINGJI_TEST_BACKEND", "sqlite")
@@ -68,8 +66,7 @@ def template_url() -> Iterator[str]:
     database = Database(_settings(url, _TMP / "template-var"))
     migrate.upgrade(database.engine)
     with database.unit_of_work() as session:
-        defaults.load(session, system_principal("tests"))
-        duty_defaults.load(session, system_principal("tests"))
+        domains.load_defaults(session, system_principal("tests"))
         demo.load(session, system_principal("tests"))
     database.engine.dispose()
     yield url

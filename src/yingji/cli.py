@@ -33,15 +33,12 @@ def _say(text: str) -> None:
 @app.command()
 def init() -> None:
     """Create or upgrade the database schema and load the default rules."""
-    from yingji import migrate
-    from yingji.core import defaults
-    from yingji.duty import defaults as duty_defaults
+    from yingji import domains, migrate
 
     database = runtime.get_database()
     migrate.upgrade(database.engine)
     with database.unit_of_work() as session:
-        added = defaults.load(session, system_principal("yingji init"))
-        added += duty_defaults.load(session, system_principal("yingji init"))
+        added = domains.load_defaults(session, system_principal("yingji init"))
     _say(f"database ready ({database.settings.database_url.split('@')[-1]}); {added} default rules added")
 
 

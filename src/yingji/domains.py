@@ -9,6 +9,7 @@ what exists, so adding a domain is one line in :data:`DOMAINS`:
 - ``views``   — ``router`` (pages, signed in), optionally ``public_router`` (public pages); when a
   domain has views, its entry in the navigation is live;
 - ``tasks``   — periodic jobs, registered with the queue on import;
+- ``defaults`` — ``load(session, principal)`` adds the domain's default rules that are missing;
 - ``demo``    — ``load(session, principal, root, counties)`` adds the domain's demo rows.
 """
 
@@ -17,10 +18,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from types import ModuleType
+from typing import Any
 
 # In the order their demo data is loaded (later domains may use earlier ones' rows).
-DOMAINS: tuple[str, ...] = ("duty", "incidents", "response", "warnings", "channels", "preparedness", "resources", "risks",
-                            "oversight")
+DOMAINS: tuple[str, ...] = ("duty", "incidents", "response", "warnings", "channels", "preparedness", "resources",
+                            "risks", "oversight")
 
 
 def has(domain: str, part: str) -> bool:
@@ -33,3 +35,15 @@ def has(domain: str, part: str) -> bool:
 def parts(part: str) -> list[tuple[str, ModuleType]]:
     """Each domain's ``part`` module, for the domains that have one."""
     return [(domain, importlib.import_module(f"yingji.{domain}.{part}")) for domain in DOMAINS if has(domain, part)]
+
+
+def load_defaults(session: Any, principal: Any) -> int:
+    """The platform's default rules, then each domain's (``<domain>.defaults.load``); returns rows added.
+    Idempotent: a rule that exists is never overwritten (``yingji init``, the demo, the tests)."""
+    from yingji.core import defaults
+
+    added = defaults.load(session, principal)
+    for _name, module in parts("defaults"):
+        if hasattr(module, "load"):
+            added += module.load(session, principal)
+    return added
