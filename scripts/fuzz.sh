@@ -7,7 +7,7 @@
 # Exits non-zero when schemathesis finds a failure or the set-up fails.
 #
 # Environment:  FUZZ_USER (demo user, default admin)   FUZZ_EXAMPLES (per operation, default 20)
-#               FUZZ_SEED (reproduce a run)           FUZZ_TIMEOUT (whole run, seconds, default 600)
+#               FUZZ_SEED (reproduce a run)           FUZZ_TIMEOUT (whole run, seconds, default 1500)
 #               FUZZ_KEEP=1 keeps the temporary directory (server log, reports)
 # Extra arguments are passed to `schemathesis run` (e.g. --include-path-regex '^/api/units').
 set -uo pipefail
@@ -17,7 +17,7 @@ py=$root/.venv/bin/python
 st=$root/.venv/bin/schemathesis
 user=${FUZZ_USER:-admin}
 examples=${FUZZ_EXAMPLES:-20}
-budget=${FUZZ_TIMEOUT:-600}
+budget=${FUZZ_TIMEOUT:-1500}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/yingji-fuzz.XXXXXX")
 server_pid=""

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite, then the whole suite on PostgreSQL. Fails loudly.
+# The whole suite on SQLite (browser tests included) and, at the same time on the other core, the
+# whole suite on PostgreSQL (its output is shown when both are done). Fails loudly if either fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
+pg_log=$(mktemp "${TMPDIR:-/tmp}/yingji-pg-tests.XXXXXX")
+trap 'rm -f "$pg_log"' EXIT
+echo "== tests on PostgreSQL started in the background"
+scripts/with-postgres.sh env YINGJI_TEST_BACKEND=postgresql $py -m pytest -m "not e2e" "$@" >"$pg_log" 2>&1 &
+pg_pid=$!
 status=0
 echo "== tests on SQLite"
 $py -m pytest "$@" || status=$?
-echo "== tests on PostgreSQL"
-scripts/with-postgres.sh env YINGJI_TEST_BACKEND=postgresql $py -m pytest -m "not e2e" "$@"
+wait "$pg_pid"
 pg=$?
+echo "== tests on PostgreSQL"
+cat "$pg_log"
 if [ $pg -eq 3 ]; then
   echo "!! the PostgreSQL half of the suite did NOT run: PostgreSQL could not be started (see above)." >&2
 fi

@@ -9,7 +9,6 @@ walker reads ``app.routes``, fills path parameters with foreign ids, query param
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji import models_registry
@@ -48,19 +47,18 @@ def foreign_snapshot(session: Session, foreign_unit_path: str) -> str:
     unit_ids = [u for (u,) in session.execute(select(Unit.id).where(in_subtree(Unit.path, foreign_unit_path)))]
     parts = []
     for mapper in Base.registry.mappers:
-        model = mapper.class_
-        columns = [c.key for c in mapper.column_attrs]
-        if model is Unit:
-            stmt = select(model).where(model.id.in_(unit_ids))
-        elif "unit_id" in columns:
-            stmt = select(model).where(model.unit_id.in_(unit_ids))
+        table = mapper.local_table
+        if mapper.class_ is Unit:
+            where = table.c.id.in_(unit_ids)
+        elif "unit_id" in table.c:
+            where = table.c.unit_id.in_(unit_ids)
         else:
             continue
-        if model is AuditEntry:  # failed sign-ins against a foreign account are logged there, by design
-            stmt = stmt.where(AuditEntry.action != "login_failed")
-        for row in session.scalars(stmt.order_by(*inspect(model).primary_key)):
-            parts.append(json.dumps({c: str(getattr(row, c)) for c in columns if c != "last_seen_at"},
-                                    sort_keys=True))
+        if mapper.class_ is AuditEntry:  # failed sign-ins against a foreign account are logged there, by design
+            where = where & (table.c.action != "login_failed")
+        columns = [c for c in table.c if c.key != "last_seen_at"]
+        for row in session.execute(select(*columns).where(where).order_by(*table.primary_key.columns)):
+            parts.append(f"{table.name}:{tuple(row)!r}")
     return "\n".join(parts)
 
 
@@ -144,10 +142,12 @@ def walk(app: Any, client: Any, persona: str, foreign: dict[str, Any], snapshot:
     leaks: list[Leak] = []
     routes = [(p, r) for p, r in api_routes(app) if only is None or only(p)]
     routes.sort(key=lambda pr: (pr[0] == "/logout", pr[0]))
+    # One snapshot after each unsafe request, compared with the one before it (the previous unsafe
+    # request's): a GET that wrote foreign rows is caught too, on the next comparison or the last one.
+    last = snapshot()
     for full_path, route in routes:
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
             path, kwargs = build_request(full_path, route, foreign)
-            before = snapshot() if method != "GET" else ""
             headers = {"X-CSRF-Token": getattr(client, "csrf", "")}
             response = client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
             if tried is not None:
@@ -157,8 +157,12 @@ def walk(app: Any, client: Any, persona: str, foreign: dict[str, Any], snapshot:
             if MARKER in _body_text(response):
                 leaks.append(Leak(persona, method, path, response.status_code, "foreign data in the response"))
             if method != "GET":
-                if snapshot() != before:
+                after = snapshot()
+                if after != last:
                     leaks.append(Leak(persona, method, path, response.status_code, "foreign data changed"))
+                last = after
                 if reauth is not None:
                     reauth()
+    if snapshot() != last:
+        leaks.append(Leak(persona, "GET", "(the requests after the last unsafe one)", 0, "foreign data changed"))
     return leaks

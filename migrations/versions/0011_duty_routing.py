@@ -1,7 +1,7 @@
 """duty routing and several officers per shift: duty_dispatch, duty_shift_officer
 
 Revision ID: 0011
-Revises: 0003
+Revises: 0010
 Create Date: 2026-11-29 01:50:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import yingji.db
 
 revision = '0011'
-down_revision = '0003'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

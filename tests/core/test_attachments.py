@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.conftest import unit_id, zh
 
+from tests.conftest import unit_id, zh
 from yingji.core.models import Attachment
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4

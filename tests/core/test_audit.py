@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from tests.conftest import unit_id
 
+from tests.conftest import unit_id
 from yingji.core.audit import AuditTamperingError
 from yingji.core.models import AuditEntry
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.conftest import PASSWORD, Browser, audit_count, zh
 
+from tests.conftest import PASSWORD, Browser, audit_count, zh
 from yingji import clock
 from yingji.core.models import ApiToken, AuditEntry, LoginAttempt, User
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
-from tests.conftest import BACKEND
 
+from tests.conftest import BACKEND
 from yingji.core.models import AuditEntry, Unit, User
 
 YINGJI = [sys.executable, "-m", "yingji.cli"]

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from tests.conftest import zh
 
+from tests.conftest import zh
 from yingji.web.templating import NAV, UNBUILT
 
 

@@ -11,9 +11,9 @@ import pytest
 from fastapi import Depends
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from tests.conftest import PASSWORD, unit_id
 from tests.scope_checker import MARKER, api_routes, foreign_snapshot, walk
-
 from yingji.core import accounts, attachments, notify, service
 from yingji.core.models import Person, Unit, User
 from yingji.core.schemas import PersonCreate, TokenCreate, UnitCreate, UserCreate

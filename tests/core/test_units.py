@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.conftest import audit_count, unit_id, zh
 
+from tests.conftest import audit_count, unit_id, zh
 from yingji.core import service
 from yingji.core.models import AuditEntry, Person, Unit
 from yingji.core.schemas import PersonCreate

@@ -9,8 +9,8 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.conftest import audit_count, zh
 
+from tests.conftest import audit_count, zh
 from yingji.core.models import Person, Unit
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.scope_checker import MARKER
 
+from tests.scope_checker import MARKER
 from yingji.core.models import Unit, User
 from yingji.duty.models import DutyShiftOfficer, RollCallTarget
 

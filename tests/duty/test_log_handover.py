@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
 from tests.conftest import audit_count, zh
 from tests.duty.helpers import audits, desk_id, fill, local, set_now, user_id
-
 from yingji.duty.models import DutyHandover, DutyLogEntry, DutyShift
 
 

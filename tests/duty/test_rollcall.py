@@ -10,9 +10,9 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from tests.conftest import audit_count, zh
 from tests.duty.helpers import audits, desk_id, fill, local, set_now, user_id
-
 from yingji import jobs
 from yingji.core.models import Notification
 from yingji.duty.models import RollCall, RollCallTarget

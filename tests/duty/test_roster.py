@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from tests.conftest import audit_count, unit_id, zh
 from tests.duty.helpers import audits, desk_id, fill, local, set_now, shift_count, user_id
-
 from yingji.core.models import Notification
 from yingji.duty import service
 from yingji.duty.models import DutyDesk, DutyShift, DutySwap

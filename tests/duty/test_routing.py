@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from tests.conftest import unit_id, zh
 from tests.duty.helpers import audits, desk_id, fill, local, set_now, user_id
-
 from yingji.core.models import Notification, Unit, User
 from yingji.core.scope import system_principal
 from yingji.duty import routing, tasks

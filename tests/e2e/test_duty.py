@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
+
 from tests.conftest import zh
 
 pytestmark = pytest.mark.e2e

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+
 from tests.conftest import zh
 
 pytestmark = pytest.mark.e2e

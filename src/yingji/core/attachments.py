@@ -15,6 +15,7 @@ from yingji.core import audit, roles
 from yingji.core.models import Attachment, Unit
 from yingji.core.scope import Principal, get_scoped, recheck, scoped
 from yingji.errors import TooLarge, Unsupported, UserError
+from yingji.i18n import N_
 from yingji.settings import Settings
 
 CHUNK = 1 << 16
@@ -57,9 +58,14 @@ def blob_path(settings: Settings, sha256: str) -> Path:
 
 
 def store(session: Session, principal: Principal, settings: Settings, *, stream: BinaryIO, filename: str,
-          unit_id: int, entity_type: str = "", entity_id: str = "") -> Attachment:
-    """Copy an upload to disk (refusing it past the size limit), then record it."""
-    get_scoped(session, principal, Unit, unit_id, roles.WRITE)
+          unit_id: int, entity_type: str = "", entity_id: str = "", action: str = roles.WRITE,
+          accept: tuple[str, ...] = (), refusal: str = "") -> Attachment:
+    """Copy an upload to disk (refusing it past the size limit), then record it.
+
+    ``action`` is what the uploader must be allowed for the unit (REPORT for an information officer's
+    photos); ``accept`` limits the sniffed content types (prefixes such as ``"image/"``), ``refusal`` being
+    the message id shown otherwise."""
+    get_scoped(session, principal, Unit, unit_id, action)
     filename = Path(filename or "").name[:255]
     if not filename:
         raise UserError("The file has no name.")
@@ -80,6 +86,8 @@ def store(session: Session, principal: Principal, settings: Settings, *, stream:
         if size == 0:
             raise UserError("The file is empty.")
         content_type = sniff(head, filename)
+        if accept and not content_type.startswith(accept):
+            raise Unsupported(refusal or N_("This kind of file is not accepted here."))
         sha = digest.hexdigest()
         target = blob_path(settings, sha)
         target.parent.mkdir(parents=True, exist_ok=True)

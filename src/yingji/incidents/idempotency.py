@@ -1,0 +1,82 @@
+"""Submissions with an ``Idempotency-Key``: a retry gets the stored answer, never a second record.
+
+The key row is claimed first, in the submission's own transaction, with INSERT … ON CONFLICT DO NOTHING:
+a concurrent request with the same key waits on the unique index until the first one commits (or rolls
+back) and then finds its row. The answer is stored in the same row before the commit, so a key that is
+in the database always carries the answer that was sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from yingji import clock
+from yingji.core.scope import Principal
+from yingji.errors import Conflict, UserError
+from yingji.incidents.models import IdempotentSubmission
+
+KEY_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
+
+
+@dataclass
+class Answer:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def owner_of(principal: Principal) -> str:
+    return f"user:{principal.user_id}" if principal.user_id is not None else f"name:{principal.name}"[:80]
+
+
+def fingerprint(what: str, payload: Any) -> str:
+    raw = json.dumps({"what": what, "payload": payload}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not KEY_RE.match(key):
+        raise UserError("The Idempotency-Key must be 1–200 letters, digits or . _ : -", field="Idempotency-Key")
+    return key
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IdempotentSubmission)
+
+
+def submit(session: Session, principal: Principal, key: str | None, request_hash: str,
+           run: Callable[[], Answer]) -> Answer:
+    """Run the submission once per (principal, key); later calls with the key get the stored answer."""
+    if key is None:
+        return run()
+    key = check_key(key)
+    owner = owner_of(principal)
+    claim = _insert(session).values(owner=owner, key=key, unit_id=principal.unit_id, request_hash=request_hash,
+                                    status_code=0, body={}, created_at=clock.now())
+    claimed = session.execute(claim.on_conflict_do_nothing(index_elements=["owner", "key"])
+                              .returning(IdempotentSubmission.id)).first()
+    if claimed is None:
+        row = session.scalar(select(IdempotentSubmission).where(IdempotentSubmission.owner == owner,
+                                                                IdempotentSubmission.key == key))
+        if row is None or row.status_code == 0:
+            raise Conflict("A submission with this Idempotency-Key is still being processed. Try again shortly.")
+        if row.request_hash != request_hash:
+            raise Conflict("This Idempotency-Key was already used for a different submission. "
+                           "Use a new key for a new submission.")
+        return Answer(status_code=row.status_code, body=dict(row.body), replayed=True)
+    answer = run()
+    session.execute(update(IdempotentSubmission).where(IdempotentSubmission.owner == owner,
+                                                       IdempotentSubmission.key == key)
+                    .values(status_code=answer.status_code, body=answer.body))
+    return answer

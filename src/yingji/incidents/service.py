@@ -1,0 +1,498 @@
+"""Incident information reporting: events, their immutable reports, and the hops up the tree.
+
+A report from a village, township, enterprise or department lands at the duty desk of the responsible
+county (its nearest county-level ancestor); the desk signs for it (签收) and forwards it (上报) to the
+prefecture, which signs for it and forwards it toward the region (an export). Every hop has a limit
+taken from the rules by level; flags (late, missed, signals of concealment) live in :mod:`flags`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text, true
+from sqlalchemy.orm import Session
+
+from yingji import clock
+from yingji.core import audit, roles
+from yingji.core.models import Attachment, Unit
+from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped, unit_in_scope
+from yingji.duty import routing
+from yingji.errors import Conflict, PermissionDenied, UserError
+from yingji.i18n import gettext
+from yingji.incidents import defaults, flags
+from yingji.incidents.models import Event, Flag, Hop, IncidentCategory, Report
+from yingji.incidents.schemas import KNOWN_FROM, EventCreate, ReportCreate, ReportFields
+
+COUNTY_KINDS = ("county", "zone")
+DISPATCH_KIND = "incident_report"
+LIST_COUNT_CAP = 1_000
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+def get_event(session: Session, principal: Principal, event_id: int, action: str = roles.READ) -> Event:
+    """The event if the principal may see it (and do ``action``); NotFound otherwise."""
+    return get_scoped(session, principal, Event, event_id, action)
+
+
+def get_report(session: Session, principal: Principal, report_id: int) -> Report:
+    return get_scoped(session, principal, Report, report_id)
+
+
+def get_hop(session: Session, principal: Principal, hop_id: int, action: str = roles.READ) -> Hop:
+    return get_scoped(session, principal, Hop, hop_id, action)
+
+
+def reports_of(session: Session, event: Event) -> list[Report]:
+    return list(session.scalars(select(Report).where(Report.event_id == event.id).order_by(Report.seq)))
+
+
+def hops_of(session: Session, event: Event) -> list[Hop]:
+    return list(session.scalars(select(Hop).where(Hop.event_id == event.id).order_by(Hop.id)))
+
+
+def effective_level(level: int | None, suggested: int | None) -> int:
+    """The level limits are taken for: the one given, else the suggested one, else IV."""
+    return level or suggested or 4
+
+
+# --- the tree ----------------------------------------------------------------------------------------------
+
+def chain(session: Session, unit_id: int) -> list[Unit]:
+    """The unit and its ancestors, root first."""
+    unit = session.get_one(Unit, unit_id)
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    found = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass
+class Desks:
+    county: Unit | None
+    prefecture: Unit | None
+
+
+def desks_for(session: Session, unit_id: int) -> Desks:
+    units = chain(session, unit_id)
+    county = next((u for u in reversed(units) if u.kind in COUNTY_KINDS), None)
+    prefecture = next((u for u in units if u.kind == "prefecture"), None)
+    return Desks(county=county, prefecture=prefecture)
+
+
+def _is_within(unit: Unit, ancestor: Unit) -> bool:
+    return unit.path.startswith(ancestor.path)
+
+
+# --- checks ------------------------------------------------------------------------------------------------
+
+def check_classification(session: Session, category: str, subtype: str) -> IncidentCategory:
+    cats = defaults.categories(session)
+    top = cats.get(category)
+    if top is None or top.parent_code is not None:
+        raise UserError("Unknown category of event.", field="category")
+    sub = cats.get(subtype)
+    if sub is None or not (subtype == category or subtype.startswith(category + ".")):
+        raise UserError("Unknown subtype for this category.", field="subtype")
+    return sub
+
+
+def check_occurred(occurred_at: datetime, now: datetime) -> None:
+    if occurred_at > now:
+        raise UserError("The time it happened lies in the future.", field="occurred_at")
+
+
+def figures_of(source: Any) -> dict[str, int]:
+    values = {name: int(getattr(source, name) or 0) for name in
+              ("deaths", "injured", "seriously_injured", "missing", "evacuated", "direct_loss")}
+    values["dead_missing"] = values["deaths"] + values["missing"]
+    return values
+
+
+def suggest_level(session: Session, rules: defaults.Rules, subtype: str, source: Any) -> int | None:
+    """The level the grading thresholds give for the figures (any criterion; the highest reached), or None
+    when the subtype has no grading table."""
+    sub = defaults.categories(session).get(subtype)
+    if sub is None or not sub.grading:
+        return None
+    values = figures_of(source)
+    reached = [int(r.level or 4) for r in rules.grades(sub.grading)
+               if r.criterion in values and values[r.criterion] >= r.value]
+    return min(reached) if reached else 4
+
+
+def check_level(level: int | None, suggested: int | None, reason: str) -> None:
+    if level is not None and suggested is not None and level != suggested and not reason.strip():
+        raise UserError("The level differs from the one the figures suggest: give the reason.", field="level_reason")
+
+
+# --- writing: events and reports -------------------------------------------------------------------------
+
+@dataclass
+class Submission:
+    event: Event
+    report: Report
+    hop: Hop | None
+
+
+def create_event(session: Session, principal: Principal, data: EventCreate) -> Submission:
+    """A new event with its first report (首报)."""
+    principal.require(roles.REPORT)
+    unit_id = data.unit_id or principal.unit_id
+    if unit_id is None:
+        raise UserError("Choose the unit where it happened.", field="unit_id")
+    place = unit_in_scope(session, principal, unit_id, roles.REPORT)
+    now = clock.now()
+    check_occurred(data.occurred_at, now)
+    check_classification(session, data.category, data.subtype)
+    rules = defaults.rules(session)
+    suggested = suggest_level(session, rules, data.subtype, data)
+    check_level(data.level, suggested, data.level_reason)
+    event = Event(unit_id=place.id, title=data.title, category=data.category, subtype=data.subtype,
+                  level=data.level, suggested_level=suggested, status="open", occurred_at=data.occurred_at,
+                  lon=data.lon, lat=data.lat, address=data.address or "", description=data.description,
+                  known_from="report", known_at=data.occurred_at, recorded_by_id=principal.user_id,
+                  report_count=0)
+    session.add(event)
+    session.flush()  # its unit is the one just found in scope: recheck() would read the same row again
+    return _file(session, principal, event, data, kind="first", corrects=None, rules=rules, now=now)
+
+
+def record_known_event(session: Session, principal: Principal, *, unit_id: int, occurred_at: datetime,
+                       category: str, subtype: str, title: str, description: str, known_from: str,
+                       lon: float | None = None, lat: float | None = None, address: str = "") -> Event:
+    """An event known from another source (a verified public tip, a department, media monitoring, a query
+    from above) with no report from the responsible unit yet; it is marked missed (漏报) when the limit for
+    the first report passes without one."""
+    if known_from not in KNOWN_FROM or known_from == "report":
+        raise UserError("Unknown source of the event.", field="known_from")
+    place = unit_in_scope(session, principal, unit_id, roles.WRITE)
+    now = clock.now()
+    if occurred_at.tzinfo is None:
+        raise UserError("The time it happened needs its time zone.", field="occurred_at")
+    check_occurred(occurred_at, now)
+    check_classification(session, category, subtype)
+    title = title.strip()
+    if not title:
+        raise UserError("This field may not be empty.", field="title")
+    event = Event(unit_id=place.id, title=title[:200], category=category, subtype=subtype, level=None,
+                  suggested_level=None, status="open", occurred_at=occurred_at, lon=lon, lat=lat,
+                  address=address[:300], description=description, known_from=known_from, known_at=now,
+                  recorded_by_id=principal.user_id, report_count=0)
+    session.add(event)
+    recheck(session, principal, event)
+    audit.record(session, principal, action="create", entity_type="incident_event", entity_id=event.id,
+                 unit_id=event.unit_id, after=audit.snapshot(event))
+    flags.check_missed(session, principal, event, defaults.rules(session), now)
+    return event
+
+
+def add_report(session: Session, principal: Principal, event_id: int, data: ReportCreate) -> Submission:
+    """A later report on an event (or the first one of an event known from elsewhere)."""
+    event = get_event(session, principal, event_id, roles.REPORT)
+    if event.status == "closed":
+        raise Conflict("This event is closed by its final report; no more reports are accepted.")
+    now = clock.now()
+    kind = data.kind
+    if event.report_count == 0:
+        if kind not in ("first", "followup"):
+            raise UserError("This event has no report yet: file its first report.", field="kind")
+        kind = "first"
+    elif kind == "first":
+        raise UserError("This event already has its first report.", field="kind")
+    corrects = None
+    if kind == "correction":
+        if data.corrects_id is None:
+            raise UserError("Say which report this one corrects.", field="corrects_id")
+        corrects = session.scalar(select(Report).where(Report.id == data.corrects_id, Report.event_id == event.id))
+        if corrects is None:
+            raise UserError("That report is not one of this event's.", field="corrects_id")
+    if data.occurred_at is not None:
+        check_occurred(data.occurred_at, now)
+    category = data.category or event.category
+    subtype = data.subtype or event.subtype
+    if category != event.category or subtype != event.subtype:
+        check_classification(session, category, subtype)
+    rules = defaults.rules(session)
+    return _file(session, principal, event, data, kind=kind, corrects=corrects, rules=rules, now=now)
+
+
+def _file(session: Session, principal: Principal, event: Event, data: ReportFields, *, kind: str,
+          corrects: Report | None, rules: defaults.Rules, now: datetime) -> Submission:
+    previous = session.scalar(select(Report).where(Report.event_id == event.id).order_by(Report.seq.desc())
+                              .limit(1)) if event.report_count else None
+    first = session.scalar(select(Report).where(Report.event_id == event.id, Report.seq == 1)) \
+        if event.report_count else None
+    subtype = data.subtype or event.subtype
+    suggested = suggest_level(session, rules, subtype, data)
+    level = data.level if data.level is not None else _default_level(previous, suggested)
+    check_level(data.level, suggested, data.level_reason)
+    reporter_unit_id = principal.unit_id or event.unit_id
+    followups = session.scalar(select(func.count()).select_from(Report).where(
+        Report.event_id == event.id, Report.kind == "followup")) if kind == "followup" else 0
+    report = Report(
+        event_id=event.id, unit_id=reporter_unit_id, seq=event.report_count + 1, kind=kind,
+        followup_no=(followups or 0) + 1 if kind == "followup" else None,
+        corrects_id=corrects.id if corrects is not None else None, reported_at=now,
+        occurred_at=data.occurred_at or event.occurred_at, place_unit_id=event.unit_id,
+        lon=data.lon if data.lon is not None else event.lon, lat=data.lat if data.lat is not None else event.lat,
+        address=data.address if data.address is not None else event.address,
+        category=data.category or event.category, subtype=subtype, level=level, suggested_level=suggested,
+        level_reason=data.level_reason, deaths=data.deaths, injured=data.injured,
+        seriously_injured=data.seriously_injured, missing=data.missing, trapped=data.trapped,
+        affected=data.affected, evacuated=data.evacuated, direct_loss=data.direct_loss,
+        description=data.description, cause=data.cause, measures=data.measures,
+        plan_activated=data.plan_activated, help_requested=data.help_requested,
+        reporter_name=data.reporter_name or principal.name, reporter_phone=data.reporter_phone,
+        reporter_id=principal.user_id, attachment_ids=list(data.attachment_ids),
+        late_by=_late_by(event, rules, effective_level(level, suggested), now) if kind == "first" else None)
+    session.add(report)
+    session.flush()
+    _claim_attachments(session, principal, report)
+    audit.record(session, principal, action="create", entity_type="incident_report", entity_id=report.id,
+                 unit_id=event.unit_id, after=audit.snapshot(report))
+    before = audit.snapshot(event) if kind != "first" or event.known_from != "report" else None
+    _apply(event, report, now)
+    flags.on_report(session, principal, event, report, first, rules)
+    hop = route(session, principal, event, report, rules, now)
+    audit.record(session, principal, action="update" if before is not None else "create",
+                 entity_type="incident_event", entity_id=event.id, unit_id=event.unit_id, before=before,
+                 after=audit.snapshot(event))
+    return Submission(event=event, report=report, hop=hop)
+
+
+def _default_level(previous: Report | None, suggested: int | None) -> int | None:
+    """Without a level given, the suggested one — never below what an earlier report said."""
+    earlier = previous.level if previous is not None else None
+    candidates = [x for x in (earlier, suggested) if x is not None]
+    return min(candidates) if candidates else None
+
+
+def _late_by(event: Event, rules: defaults.Rules, level: int, now: datetime) -> int:
+    """Seconds past the limit for the first report (0 when on time): reported at the limit is on time."""
+    over = (now - event.occurred_at).total_seconds() - rules.limit("report", level)
+    return math.ceil(over) if over > 0 else 0
+
+
+def _apply(event: Event, report: Report, now: datetime) -> None:
+    """The event shows what its latest report says."""
+    event.report_count = report.seq
+    if report.kind == "first":
+        event.first_report_at = report.reported_at
+    event.level = report.level
+    event.suggested_level = report.suggested_level
+    event.category, event.subtype = report.category, report.subtype
+    event.lon, event.lat, event.address = report.lon, report.lat, report.address
+    event.deaths, event.injured, event.missing = report.deaths, report.injured, report.missing
+    event.direct_loss = report.direct_loss
+    if report.kind == "final":
+        event.status, event.closed_at = "closed", report.reported_at
+
+
+def _claim_attachments(session: Session, principal: Principal, report: Report) -> None:
+    for attachment_id in report.attachment_ids:
+        row = session.scalars(scoped(select(Attachment), principal).where(Attachment.id == attachment_id)).first()
+        if row is None:
+            raise UserError("An attached file was not found.", field="attachment_ids")
+        if row.entity_type and not (row.entity_type == "incident_report" and row.entity_id == str(report.id)):
+            raise UserError("An attached file belongs to another record.", field="attachment_ids")
+        if row.uploaded_by_id != principal.user_id and principal.via != "system":
+            raise UserError("Attach only files you uploaded yourself.", field="attachment_ids")
+        row.entity_type, row.entity_id = "incident_report", str(report.id)
+
+
+# --- the hops up the tree --------------------------------------------------------------------------------
+
+def _must_forward(rules: defaults.Rules, stage: str, level: int) -> bool:
+    return level <= rules.value(f"forward.{stage}.max_level")
+
+
+def route(session: Session, principal: Principal, event: Event, report: Report, rules: defaults.Rules,
+          now: datetime) -> Hop | None:
+    """Where the report lands: the county desk when it comes from below the county, else the prefecture."""
+    desks = desks_for(session, event.unit_id)
+    reporter = session.get_one(Unit, report.unit_id)
+    level = effective_level(report.level, report.suggested_level)
+    if desks.county is not None and _is_within(reporter, desks.county):
+        signed = reporter.id == desks.county.id
+        return _open_hop(session, principal, event, report, desks.county, reporter.id, "county", level, rules,
+                         now, signed)
+    if desks.prefecture is not None:
+        signed = reporter.id == desks.prefecture.id or principal.is_global
+        return _open_hop(session, principal, event, report, desks.prefecture, reporter.id, "prefecture", level,
+                         rules, now, signed)
+    return None
+
+
+def _open_hop(session: Session, principal: Principal, event: Event, report: Report, desk_unit: Unit,
+              from_unit_id: int, stage: str, level: int, rules: defaults.Rules, now: datetime,
+              signed: bool) -> Hop:
+    limit = rules.limit(stage, level)
+    hop = Hop(event_id=event.id, report_id=report.id, unit_id=desk_unit.id, from_unit_id=from_unit_id, stage=stage,
+              level=level, must_forward=_must_forward(rules, stage, level), received_at=now,
+              due_at=now + timedelta(seconds=limit), limit_seconds=limit)
+    if signed:
+        hop.signed_at, hop.signed_by_id, hop.signed_by_name = now, principal.user_id, principal.name
+        if not hop.must_forward:
+            hop.done_at = now
+    session.add(hop)
+    session.flush()
+    audit.record(session, principal, action="create", entity_type="incident_hop", entity_id=hop.id,
+                 unit_id=hop.unit_id, after=audit.snapshot(hop))
+    if not signed:
+        subject = gettext("Incident report to sign for: %(title)s") % {"title": event.title}
+        routing.dispatch(session, principal, unit_id=desk_unit.id, kind=DISPATCH_KIND, ref_id=hop.id,
+                         subject=subject, link=f"/incidents/{event.id}", leaders=level <= 2)
+    return hop
+
+
+def _require_desk(principal: Principal, hop: Hop) -> None:
+    if not principal.is_global and principal.unit_id != hop.unit_id:
+        raise PermissionDenied("Only the desk that received the report signs for it and forwards it.")
+
+
+def sign_hop(session: Session, principal: Principal, hop_id: int) -> Hop:
+    """The desk signs for the report (签收): the duty routing stops escalating it."""
+    hop = get_hop(session, principal, hop_id, roles.WRITE)
+    _require_desk(principal, hop)
+    if hop.signed_at is not None:
+        raise Conflict("This report has already been signed for.")
+    before = audit.snapshot(hop)
+    now = clock.now()
+    hop.signed_at, hop.signed_by_id, hop.signed_by_name = now, principal.user_id, principal.name
+    if not hop.must_forward:
+        hop.done_at = now
+        flags.late_if_past(session, principal, hop, now)
+    routing.acknowledge_ref(session, principal, kind=DISPATCH_KIND, ref_id=hop.id)
+    audit.record(session, principal, action="sign", entity_type="incident_hop", entity_id=hop.id,
+                 unit_id=hop.unit_id, before=before, after=audit.snapshot(hop))
+    return hop
+
+
+def forward_hop(session: Session, principal: Principal, hop_id: int, comment: str) -> Hop:
+    """The desk forwards the report (上报) with its comment: from a county to the prefecture; from the
+    prefecture toward the region, as an export. Returns the hop forwarded."""
+    hop = get_hop(session, principal, hop_id, roles.WRITE)
+    _require_desk(principal, hop)
+    if hop.signed_at is None:
+        raise Conflict("Sign for the report before forwarding it.")
+    if hop.forwarded_at is not None:
+        raise Conflict("This report has already been forwarded.")
+    before = audit.snapshot(hop)
+    now = clock.now()
+    hop.forwarded_at, hop.forwarded_by_id, hop.forwarded_by_name = now, principal.user_id, principal.name
+    hop.comment = comment.strip()
+    if hop.stage == "county":
+        desks = desks_for(session, hop.unit_id)
+        event = session.get_one(Event, hop.event_id)
+        report = session.get_one(Report, hop.report_id)
+        if desks.prefecture is None:
+            raise Conflict("There is no prefecture above this desk to forward to.")
+        _open_hop(session, principal, event, report, desks.prefecture, hop.unit_id, "prefecture", hop.level,
+                  defaults.rules(session), now, signed=False)
+    else:
+        hop.exported = True
+    if hop.done_at is None:
+        hop.done_at = now
+        flags.late_if_past(session, principal, hop, now)
+    audit.record(session, principal, action="forward", entity_type="incident_hop", entity_id=hop.id,
+                 unit_id=hop.unit_id, before=before, after=audit.snapshot(hop))
+    return hop
+
+
+# --- lists -------------------------------------------------------------------------------------------------
+
+@dataclass
+class EventFilter:
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    unit_id: int | None = None
+    category: str = ""
+    level: int | None = None
+    status: str = ""
+    flag: str = ""
+    q: str = ""
+
+
+def list_statement(session: Session, principal: Principal, f: EventFilter) -> Any:
+    """The events in scope matching the filter, newest first. Scope is applied as "unit in the units the
+    principal may read" (scoped() on the units): the database then finds events by the (unit_id, occurred_at)
+    index or walks occurred_at checking a small set, whichever is cheaper, instead of joining every row."""
+    units = scoped(select(Unit.id), principal)
+    stmt = select(Event)
+    if not principal.is_global:
+        stmt = stmt.where(Event.unit_id.in_(units))
+    if f.unit_id is not None:
+        within = unit_in_scope(session, principal, f.unit_id)
+        stmt = stmt.where(Event.unit_id.in_(select(Unit.id).where(in_subtree(Unit.path, within.path))))
+    if f.occurred_from is not None:
+        stmt = stmt.where(Event.occurred_at >= f.occurred_from)
+    if f.occurred_to is not None:
+        stmt = stmt.where(Event.occurred_at < f.occurred_to)
+    if f.category:
+        stmt = stmt.where(Event.category == f.category)
+    if f.level is not None:
+        stmt = stmt.where(Event.level == f.level)
+    if f.status == "open":  # a literal, so that the partial index of open events applies
+        stmt = stmt.where(text("incident_events.status = 'open'"))
+    elif f.status:
+        stmt = stmt.where(Event.status == f.status)
+    if f.flag == "late":
+        stmt = stmt.where(Event.flag_late == true())
+    elif f.flag == "missed":
+        stmt = stmt.where(Event.flag_missed == true())
+    elif f.flag == "review":
+        stmt = stmt.where(Event.flag_review == true())
+    if f.q:
+        stmt = stmt.where(Event.title.contains(f.q, autoescape=True))
+    return stmt.order_by(Event.occurred_at.desc(), Event.id.desc())
+
+
+@dataclass
+class EventPage:
+    items: list[Event]
+    total: int
+    capped: bool
+    page: int
+    per_page: int
+
+
+def list_events(session: Session, principal: Principal, f: EventFilter, *, page: int = 1,
+                per_page: int = 50) -> EventPage:
+    """One page of events; the total is counted up to a cap (a million rows are not counted for a page)."""
+    page, per_page = max(page, 1), min(max(per_page, 1), 200)
+    stmt = list_statement(session, principal, f)
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    # Counted in the page's order: the database walks the same index as for the page and stops at the cap.
+    counted = session.scalar(select(func.count()).select_from(
+        stmt.with_only_columns(Event.id).limit(LIST_COUNT_CAP + 1).subquery())) or 0
+    return EventPage(items=items, total=min(counted, LIST_COUNT_CAP), capped=counted > LIST_COUNT_CAP,
+                     page=page, per_page=per_page)
+
+
+@dataclass
+class QueueItem:
+    hop: Hop
+    event: Event
+    seconds_left: int
+    mine: bool
+
+
+def queue(session: Session, principal: Principal, *, include_done: bool = False) -> list[QueueItem]:
+    """What waits at the principal's desk, and (for offices above) what below must still reach them."""
+    stmt = scoped(select(Hop, Event), principal, model=Hop).join(Event, Event.id == Hop.event_id)
+    if include_done:
+        stmt = stmt.where(Hop.done_at.is_not(None)).order_by(Hop.done_at.desc()).limit(50)
+    else:
+        stmt = stmt.where(Hop.done_at.is_(None)).order_by(Hop.due_at).limit(500)
+    now = clock.now()
+    return [QueueItem(hop=hop, event=event, seconds_left=int((hop.due_at - now).total_seconds()),
+                      mine=principal.is_global or hop.unit_id == principal.unit_id)
+            for hop, event in session.execute(stmt).tuples()]
+
+
+def flags_of(session: Session, event: Event) -> list[Flag]:
+    return list(session.scalars(select(Flag).where(Flag.event_id == event.id).order_by(Flag.id)))

@@ -1,0 +1,199 @@
+"""Statistics of events (R3.6): monthly, quarterly and annual tables by category (each owned by a
+department), level and county — counts, deaths, injuries, missing, direct economic loss (each event's
+latest report figures, kept on the event) — with year over year and month by month.
+
+One grouped query per year reads every figure: GROUP BY place unit, category, level and the local month
+(a CASE over the twelve month boundaries in UTC, so months are Beijing months on every database).
+Units are then folded into their county in Python (a few hundred units at most)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from yingji.core.models import Unit
+from yingji.core.scope import Principal, in_subtree, scoped
+from yingji.errors import UserError
+from yingji.i18n import N_
+from yingji.oversight import common
+
+FIGURES = ("count", "deaths", "injured", "missing", "loss")
+CATEGORIES = {"1": N_("Natural disasters"), "2": N_("Accidents"), "3": N_("Public health events"),
+              "4": N_("Social security events")}
+# The department that owns each category's statistics (policy R3.6: 民政、安监、卫生计生、公安 归口统计).
+OWNERS = {"1": N_("civil affairs"), "2": N_("work safety"), "3": N_("health"), "4": N_("police")}
+OWNER_SOURCE = ("博州政办发〔2017〕64号 规范总结评估: 民政、安监、卫生计生、公安部门分别归口统计自然灾害、事故灾难、"
+                "公共卫生事件、社会安全事件的情况")
+LEVELS = {1: "I", 2: "II", 3: "III", 4: "IV"}
+PERIODS = ("month", "quarter", "year")
+COUNTY_KINDS = ("county", "zone")
+
+
+@dataclass
+class Figures:
+    count: int = 0
+    deaths: int = 0
+    injured: int = 0
+    missing: int = 0
+    loss: int = 0
+
+    def add(self, other: Figures) -> None:
+        for name in FIGURES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in FIGURES}
+
+
+@dataclass
+class Table:
+    year: int
+    period: str
+    period_no: int
+    months: list[int]
+    total: Figures = field(default_factory=Figures)
+    by_category: dict[str, Figures] = field(default_factory=dict)
+    by_level: dict[Any, Figures] = field(default_factory=dict)
+    by_county: dict[int, Figures] = field(default_factory=dict)
+    matrix: dict[tuple[int, str], Figures] = field(default_factory=dict)
+    counties: dict[int, str] = field(default_factory=dict)
+    previous: Figures = field(default_factory=Figures)  # the same period a year before
+    prior: Figures | None = None  # the period just before (month by month, quarter by quarter)
+    series: dict[str, list[int]] = field(default_factory=dict)  # category → counts per month of the year
+    series_prev: list[int] = field(default_factory=list)  # all categories per month, the year before
+    source: bool = True  # False when the incidents module's events are not there yet
+
+
+def months_of(period: str, period_no: int) -> list[int]:
+    if period == "month":
+        if not 1 <= period_no <= 12:
+            raise UserError("A month is 1 to 12.", field="period_no")
+        return [period_no]
+    if period == "quarter":
+        if not 1 <= period_no <= 4:
+            raise UserError("A quarter is 1 to 4.", field="period_no")
+        return [3 * (period_no - 1) + m for m in (1, 2, 3)]
+    if period == "year":
+        return list(range(1, 13))
+    raise UserError("The period is month, quarter or year.", field="period")
+
+
+def _event_model() -> Any:
+    return common.optional_model("yingji.incidents.models", "Event")
+
+
+def grouped(session: Session, principal: Principal, year: int, within: Unit | None = None,
+            years: int = 1) -> list[Any]:
+    """Rows (unit_id, category, level, month, count, deaths, injured, missing, loss) of ``years`` years from
+    ``year`` on, in one scan; month counts on from January of ``year`` (13 is January of the year after)."""
+    event = _event_model()
+    bounds = [common.day_start(date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1)) for m in range(1, 12 * years + 2)]
+    month = case(*[(event.occurred_at < bounds[m], m) for m in range(1, 12 * years)], else_=12 * years)
+    stmt = select(event.unit_id, event.category, event.level, month.label("month"), func.count(),
+                  func.coalesce(func.sum(event.deaths), 0), func.coalesce(func.sum(event.injured), 0),
+                  func.coalesce(func.sum(event.missing), 0), func.coalesce(func.sum(event.direct_loss), 0))
+    stmt = scoped(stmt, principal, model=event)
+    if within is not None:
+        place = aliased(Unit)
+        stmt = stmt.join(place, place.id == event.unit_id).where(in_subtree(place.path, within.path))
+    stmt = stmt.where(event.occurred_at >= bounds[0], event.occurred_at < bounds[-1])
+    stmt = stmt.group_by(event.unit_id, event.category, event.level, month)
+    return list(session.execute(stmt).all())
+
+
+def county_of(session: Session, unit_ids: set[int]) -> tuple[dict[int, int], dict[int, str]]:
+    """Each unit's county (or management zone); units at the prefecture's own level map to the prefecture."""
+    if not unit_ids:
+        return {}, {}
+    paths = dict(session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(unit_ids))).all())
+    heads: dict[int, int] = {}
+    for uid, path in paths.items():
+        ids = [int(p) for p in path.strip("/").split("/") if p]
+        heads[uid] = ids[1] if len(ids) > 1 else ids[0]
+    tops = session.execute(select(Unit.id, Unit.name, Unit.kind, Unit.parent_id)
+                           .where(Unit.id.in_(set(heads.values())))).all()
+    top_info = {i: (n, k, p) for i, n, k, p in tops}
+    root_ids = {p for _n, _k, p in top_info.values() if p}
+    roots = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(root_ids))).all()) \
+        if root_ids else {}
+    mapping: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for uid, head in heads.items():
+        name, kind, parent = top_info.get(head, ("", "", None))
+        if kind in COUNTY_KINDS or parent is None:
+            mapping[uid], names[head] = head, name
+        else:
+            mapping[uid], names[parent] = parent, roots.get(parent, "")
+    return mapping, names
+
+
+def _fold(rows: list[Any], months: set[int], table: Table, mapping: dict[int, int]) -> None:
+    for unit_id, category, level, month, count, deaths, injured, missing, loss in rows:
+        if month not in months:
+            continue
+        figures = Figures(int(count), int(deaths), int(injured), int(missing), int(loss))
+        cat = (category or "")[:1]
+        county = mapping.get(unit_id, 0)
+        table.total.add(figures)
+        table.by_category.setdefault(cat, Figures()).add(figures)
+        table.by_level.setdefault(level, Figures()).add(figures)
+        table.by_county.setdefault(county, Figures()).add(figures)
+        table.matrix.setdefault((county, cat), Figures()).add(figures)
+
+
+def _sum(rows: list[Any], months: set[int]) -> Figures:
+    out = Figures()
+    for _u, _c, _l, month, count, deaths, injured, missing, loss in rows:
+        if month in months:
+            out.add(Figures(int(count), int(deaths), int(injured), int(missing), int(loss)))
+    return out
+
+
+def table(session: Session, principal: Principal, *, year: int, period: str, period_no: int,
+          within: Unit | None = None) -> Table:
+    """The statistics table of one month, quarter or year, for the principal's area (or one county)."""
+    if not 2000 <= year <= 2100:
+        raise UserError("The year must lie between 2000 and 2100.", field="year")
+    months = months_of(period, period_no)
+    result = Table(year=year, period=period, period_no=period_no, months=months)
+    if not common.table_ready(session, _event_model()):
+        result.source = False
+        return result
+    both = grouped(session, principal, year - 1, within, years=2)  # the year before and the year, one scan
+    before = [r for r in both if r[3] <= 12]
+    rows = [(*r[:3], r[3] - 12, *r[4:]) for r in both if r[3] > 12]
+    mapping, names = county_of(session, {r[0] for r in rows})
+    _fold(rows, set(months), result, mapping)
+    result.counties = names
+    result.previous = _sum(before, set(months))
+    result.prior = _prior(period, period_no, rows, before)
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
+    prev = [0] * 12
+    for _u, category, _l, month, count, *_rest in rows:
+        series[(category or "")[:1]][month - 1] += int(count)
+    for _u, _c, _l, month, count, *_rest in before:
+        prev[month - 1] += int(count)
+    result.series = {c: series[c] for c in CATEGORIES}
+    result.series_prev = prev
+    return result
+
+
+def _prior(period: str, period_no: int, rows: list[Any], before: list[Any]) -> Figures | None:
+    if period == "year":
+        return None
+    if period_no > 1:
+        return _sum(rows, set(months_of(period, period_no - 1)))
+    last = 12 if period == "month" else 4
+    return _sum(before, set(months_of(period, last)))
+
+
+def change(now: int, then: int) -> str:
+    """Year-over-year (or period-over-period) change as a signed percentage; '—' from zero."""
+    if then == 0:
+        return "—" if now == 0 else "+∞"
+    return f"{(now - then) * 100 / then:+.1f}%"

@@ -1,0 +1,130 @@
+"""The JSON API: submissions with Idempotency-Key, sign for, forward, list, detail, bad input."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tests.conftest import audit_count, zh
+from tests.incidents.helpers import first_report, local, set_now, unit_of
+from yingji.core.models import Attachment
+from yingji.incidents.models import Event, Hop, IdempotentSubmission, Report
+
+T0 = local(2026, 12, 2, 2, 10)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _reports(session):
+    session.expire_all()
+    return int(session.scalar(select(func.count()).select_from(Report)) or 0)
+
+
+def test_idempotent_first_report(browser, session):
+    set_now(T0 + timedelta(minutes=4))
+    village = browser("village")
+    body = first_report(T0)
+    before = _reports(session)
+    first = village.api("POST", "/api/incidents", json=body, headers={"Idempotency-Key": "phone-1-abc"})
+    assert first.status_code == 201, first.text
+    again = village.api("POST", "/api/incidents", json=body, headers={"Idempotency-Key": "phone-1-abc"})
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _reports(session) == before + 1
+    other = village.api("POST", "/api/incidents", json={**body, "deaths": 1},
+                        headers={"Idempotency-Key": "phone-1-abc"})
+    assert other.status_code == 409
+    assert other.json()["detail"] == zh("This Idempotency-Key was already used for a different submission. "
+                                        "Use a new key for a new submission.")
+    bad = village.api("POST", "/api/incidents", json=body, headers={"Idempotency-Key": "a b/c"})
+    assert bad.status_code in (400, 422)
+    # a different person with the same key is a different submission
+    township = browser("township")
+    theirs = township.api("POST", "/api/incidents", json=body, headers={"Idempotency-Key": "phone-1-abc"})
+    assert theirs.status_code == 201 and theirs.json()["event_id"] != first.json()["event_id"]
+    assert _reports(session) == before + 2
+    assert session.scalar(select(func.count()).select_from(IdempotentSubmission)) == 2
+
+
+def test_a_refused_submission_keeps_its_key_free(browser, session):
+    set_now(T0)
+    village = browser("village")
+    refused = village.api("POST", "/api/incidents", json=first_report(T0 + timedelta(seconds=1)),
+                          headers={"Idempotency-Key": "k-1"})
+    assert refused.status_code == 400 and refused.json()["field"] == "occurred_at"
+    ok = village.api("POST", "/api/incidents", json=first_report(T0), headers={"Idempotency-Key": "k-1"})
+    assert ok.status_code == 201
+
+
+def test_bad_input_changes_nothing(browser, session, settings):
+    set_now(T0 + timedelta(minutes=4))
+    village = browser("village")
+    before_audit, before = audit_count(session), _reports(session)
+    for body, field in [(first_report(T0, deaths=-1), "deaths"), (first_report(T0, category="7"), "category"),
+                        (first_report(T0, subtype="9.9"), "subtype"),
+                        (first_report(T0 + timedelta(hours=1)), "occurred_at")]:
+        answer = village.api("POST", "/api/incidents", json=body, headers={"Accept-Language": "zh-CN"})
+        assert answer.status_code in (400, 422), answer.text
+        assert field in answer.text
+    outside = village.api("POST", "/api/incidents", json=first_report(T0, unit_id=unit_of(session, "jinghe")))
+    assert outside.status_code == 404
+    wrong = village.api("POST", "/api/incidents/attachments", files={"file": ("a.png", b"GIF89a" + b"0" * 40)})
+    assert wrong.status_code == 415
+    text = village.api("POST", "/api/incidents/attachments", files={"file": ("a.pdf", b"PK\x03\x04" + b"0" * 40)})
+    assert text.status_code == 415
+    big = village.api("POST", "/api/incidents/attachments",
+                      files={"file": ("a.png", io.BytesIO(PNG + b"0" * int(settings.max_upload_mb * 1024 * 1024)))})
+    assert big.status_code == 413
+    assert audit_count(session) == before_audit and _reports(session) == before
+    assert session.scalar(select(func.count()).select_from(Attachment).where(Attachment.filename == "a.png")) == 0
+
+
+def test_photo_sign_forward_list_detail(browser, session):
+    set_now(T0 + timedelta(minutes=4))
+    village = browser("village")
+    photo = village.api("POST", "/api/incidents/attachments", files={"file": ("slope.png", PNG)})
+    assert photo.status_code == 201, photo.text
+    made = village.api("POST", "/api/incidents", json=first_report(T0, deaths=3, attachment_ids=[photo.json()["id"]]))
+    assert made.status_code == 201, made.text
+    event_id, hop_id = made.json()["event_id"], made.json()["hop_id"]
+    assert made.json()["suggested_level"] == 3
+    again = village.api("POST", "/api/incidents", json=first_report(T0, attachment_ids=[photo.json()["id"]]))
+    assert again.status_code == 400  # the photo belongs to the first report now
+    assert village.api("POST", f"/api/incidents/hops/{hop_id}/sign").status_code == 403
+    bole = browser("bole")
+    queue = bole.api("GET", "/api/incidents/queue").json()
+    assert any(h["id"] == hop_id for h in queue)
+    assert bole.api("POST", f"/api/incidents/hops/{hop_id}/sign").status_code == 200
+    assert bole.api("POST", f"/api/incidents/hops/{hop_id}/sign").status_code == 409
+    fwd = bole.api("POST", f"/api/incidents/hops/{hop_id}/forward", json={"comment": "已核实"})
+    assert fwd.status_code == 200 and fwd.json()["forwarded_at"]
+    zhou = browser("zhou")
+    up = session.scalar(select(Hop).where(Hop.event_id == event_id, Hop.stage == "prefecture"))
+    assert up is not None
+    assert any(h["id"] == up.id for h in zhou.api("GET", "/api/incidents/queue").json())
+    detail = zhou.api("GET", f"/api/incidents/{event_id}").json()
+    assert detail["reports"][0]["attachment_ids"] == [photo.json()["id"]] and len(detail["hops"]) == 2
+    listed = zhou.api("GET", "/api/incidents", params={"level": 3, "status": "open"})
+    assert listed.status_code == 200 and [e["id"] for e in listed.json()] == [event_id]
+    assert listed.headers["X-Total-Count"] == "1"
+    assert browser("jinghe").api("GET", f"/api/incidents/{event_id}").status_code == 404
+    assert zhou.api("POST", f"/api/incidents/hops/{up.id}/sign").status_code == 200
+    assert zhou.api("POST", f"/api/incidents/hops/{up.id}/forward", json={"comment": "报自治区"}).status_code == 200
+    doc = zhou.api("GET", f"/api/incidents/hops/{up.id}/document")
+    assert doc.status_code == 200 and doc.content[:2] == b"PK"
+
+
+def test_reports_on_a_closed_event_are_refused(browser, session):
+    set_now(T0 + timedelta(minutes=4))
+    village = browser("village")
+    event_id = village.api("POST", "/api/incidents", json=first_report(T0)).json()["event_id"]
+    final = village.api("POST", f"/api/incidents/{event_id}/reports", json={"kind": "final", "description": "终报"})
+    assert final.status_code == 201
+    session.expire_all()
+    event = session.get_one(Event, event_id)
+    assert event.status == "closed" and event.closed_at == T0 + timedelta(minutes=4)
+    late = village.api("POST", f"/api/incidents/{event_id}/reports", json={"kind": "followup"},
+                       headers={"Accept-Language": "zh-CN"})
+    assert late.status_code == 409
+    assert late.json()["detail"] == zh("This event is closed by its final report; no more reports are accepted.")

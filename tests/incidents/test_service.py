@@ -1,0 +1,164 @@
+"""Events, reports and the flow up the tree, at the service level (the contract the response module uses)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.incidents.helpers import local, notifications, principal, set_now, unit_of
+from yingji.core import roles
+from yingji.duty import routing
+from yingji.duty.models import DutyDispatch
+from yingji.errors import Conflict, NotFound, PermissionDenied, UserError
+from yingji.incidents import flags, service
+from yingji.incidents.models import Event, Hop, Report
+from yingji.incidents.schemas import EventCreate, ReportCreate
+
+T0 = local(2026, 12, 2, 2, 10)
+
+
+def _first(session, username="village", **extra):
+    data = {"title": "村道边坡滑坡", "occurred_at": T0, "category": "1", "subtype": "1.4.2",
+            "description": "边坡滑坡，阻断村道。"}
+    data.update(extra)
+    return service.create_event(session, principal(session, username), EventCreate(**data))
+
+
+def test_first_report_lands_at_the_county_desk(session):
+    set_now(T0 + timedelta(minutes=5))
+    done = _first(session)
+    session.flush()
+    assert done.event.status == "open" and done.event.known_from == "report" and done.event.report_count == 1
+    assert done.report.kind == "first" and done.report.seq == 1 and done.report.late_by == 0
+    assert done.hop is not None and done.hop.stage == "county" and done.hop.signed_at is None
+    assert done.hop.unit_id == unit_of(session, "bole")
+    assert done.hop.due_at == T0 + timedelta(minutes=5, hours=2)
+    assert done.event.suggested_level == 4 and not done.hop.must_forward
+    rows = list(session.scalars(select(DutyDispatch).where(DutyDispatch.ref_id == done.hop.id,
+                                                           DutyDispatch.kind == service.DISPATCH_KIND)))
+    assert rows and all(r.unit_id == unit_of(session, "bole") for r in rows)
+    # get_event is scoped: 精河县 does not see it, 博乐市 and the village do
+    assert service.get_event(session, principal(session, "bole"), done.event.id).id == done.event.id
+    with pytest.raises(NotFound):
+        service.get_event(session, principal(session, "jinghe"), done.event.id)
+    with pytest.raises(PermissionDenied):
+        service.get_event(session, principal(session, "village"), done.event.id, roles.WRITE)
+
+
+def test_sign_forward_and_export_with_level_three(session):
+    set_now(T0 + timedelta(minutes=5))
+    done = _first(session, deaths=3)  # 3 deaths reach level III (Decree 493: 3以上)
+    assert done.event.suggested_level == 3 and done.hop is not None and done.hop.must_forward
+    with pytest.raises(PermissionDenied):  # the prefecture does not sign for the county's desk
+        service.sign_hop(session, principal(session, "zhou"), done.hop.id)
+    with pytest.raises(Conflict):
+        service.forward_hop(session, principal(session, "bole"), done.hop.id, "")
+    set_now(T0 + timedelta(minutes=20))
+    service.sign_hop(session, principal(session, "bole"), done.hop.id)
+    assert done.hop.done_at is None  # level III must still reach the prefecture
+    acked = session.scalars(select(DutyDispatch).where(DutyDispatch.ref_id == done.hop.id,
+                                                       DutyDispatch.kind == service.DISPATCH_KIND)).all()
+    assert acked and all(r.acknowledged_at is not None for r in acked)
+    with pytest.raises(Conflict):
+        service.sign_hop(session, principal(session, "bole"), done.hop.id)
+    service.forward_hop(session, principal(session, "bole"), done.hop.id, "已核实，上报州应急局")
+    assert done.hop.done_at == T0 + timedelta(minutes=20) and done.hop.late_at is None
+    up = session.scalar(select(Hop).where(Hop.event_id == done.event.id, Hop.stage == "prefecture"))
+    assert up is not None and up.from_unit_id == unit_of(session, "bole") and up.must_forward
+    service.sign_hop(session, principal(session, "zhou"), up.id)
+    service.forward_hop(session, principal(session, "zhou"), up.id, "报自治区")
+    assert up.exported and up.done_at is not None
+
+
+def test_level_two_calls_the_leader_on_duty_at_once(session):
+    set_now(T0 + timedelta(minutes=5))
+    done = _first(session, deaths=10)
+    assert done.event.suggested_level == 2 and done.hop is not None
+    roles_ = {r.role for r in session.scalars(select(DutyDispatch).where(DutyDispatch.ref_id == done.hop.id,
+                                                                         DutyDispatch.kind == service.DISPATCH_KIND))}
+    assert "leader" in roles_
+
+
+def test_final_report_closes_and_nothing_more_is_accepted(session):
+    set_now(T0 + timedelta(minutes=5))
+    done = _first(session)
+    village = principal(session, "village")
+    set_now(T0 + timedelta(hours=5))
+    follow = service.add_report(session, village, done.event.id, ReportCreate(kind="followup", description="续报"))
+    assert follow.report.kind == "followup" and follow.report.followup_no == 1 and follow.report.seq == 2
+    fix = service.add_report(session, village, done.event.id,
+                             ReportCreate(kind="correction", corrects_id=done.report.id, injured=1))
+    assert fix.report.corrects_id == done.report.id and done.event.injured == 1
+    set_now(T0 + timedelta(days=1))
+    final = service.add_report(session, village, done.event.id, ReportCreate(kind="final", description="终报"))
+    assert done.event.status == "closed" and done.event.closed_at == final.report.reported_at
+    count = session.scalar(select(Report.id).where(Report.event_id == done.event.id).order_by(Report.id.desc()))
+    with pytest.raises(Conflict):
+        service.add_report(session, village, done.event.id, ReportCreate(kind="followup"))
+    assert session.scalar(select(Report.id).where(Report.event_id == done.event.id)
+                          .order_by(Report.id.desc())) == count
+
+
+def test_bad_input_is_refused(session):
+    set_now(T0)
+    with pytest.raises(UserError) as future:
+        _first(session, occurred_at=T0 + timedelta(seconds=1))
+    assert future.value.field == "occurred_at"
+    _first(session, occurred_at=T0)  # exactly now is not in the future
+    with pytest.raises(UserError) as category:
+        _first(session, category="9")
+    assert category.value.field == "category"
+    with pytest.raises(UserError) as subtype:
+        _first(session, subtype="2.1")
+    assert subtype.value.field == "subtype"
+    with pytest.raises(NotFound):  # a 精河县 unit is outside the village officer's scope
+        _first(session, unit_id=unit_of(session, "jinghe"))
+    with pytest.raises(UserError) as reason:
+        _first(session, deaths=3, level=4)
+    assert reason.value.field == "level_reason"
+    _first(session, deaths=3, level=4, level_reason="死亡3人中2人系事发前因病死亡")
+    with pytest.raises(PermissionDenied):  # a leader reads; it does not report
+        _first(session, "leader")
+
+
+def test_record_known_event_then_missed_then_first_report(session):
+    bole = principal(session, "bole")
+    set_now(T0 + timedelta(minutes=30))
+    event = service.record_known_event(session, bole, unit_id=unit_of(session, "village"), occurred_at=T0,
+                                       category="1", subtype="1.4.2", title="群众反映滑坡", description="待核实",
+                                       known_from="tip")
+    assert event.known_from == "tip" and event.level is None and not event.flag_missed
+    assert event.report_count == 0
+    with pytest.raises(UserError):
+        service.record_known_event(session, bole, unit_id=unit_of(session, "village"), occurred_at=T0,
+                                   category="1", subtype="1.4.2", title="x", description="", known_from="report")
+    set_now(T0 + timedelta(hours=2))  # level IV: 2 h; at the limit itself it is not missed
+    flags.mark_missed_due(session, bole)
+    assert not event.flag_missed
+    set_now(T0 + timedelta(hours=2, seconds=1))
+    assert flags.mark_missed_due(session, bole) >= 1
+    assert event.flag_missed
+    assert flags.mark_missed_due(session, bole) == 0
+    done = service.add_report(session, principal(session, "village"), event.id, ReportCreate(kind="followup"))
+    assert done.report.kind == "first" and done.report.late_by == 1 and event.flag_late
+    assert session.get(Event, event.id) is event
+
+
+def test_desk_is_told_when_late(session):
+    set_now(T0 + timedelta(minutes=5))
+    done = _first(session)
+    assert done.hop is not None
+    people = routing.on_duty(session, done.hop.unit_id)
+    assert people.officers and people.leader is not None
+    told = [people.officers[0].username, people.leader.username]
+    before = [notifications(session, name, "村道边坡滑坡") for name in told]
+    set_now(done.hop.due_at)
+    flags.mark_late_due(session, principal(session, "zhou"))
+    assert done.hop.late_at is None  # at the limit itself it is not late
+    set_now(done.hop.due_at + timedelta(seconds=1))
+    assert flags.mark_late_due(session, principal(session, "zhou")) >= 1
+    assert flags.mark_late_due(session, principal(session, "zhou")) == 0
+    assert done.hop.late_at is not None and done.event.flag_late
+    assert [notifications(session, name, "村道边坡滑坡") for name in told] == [n + 1 for n in before]
