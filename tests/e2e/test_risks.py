@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import zh
-from tests.e2e.conftest import BIN, CHROMIUM, PASSWORD, TIMEOUT_MS, _free_port
+from tests.e2e.conftest import BIN, PASSWORD, TIMEOUT_MS, _free_port
 from tests.risks.helpers import PNG
 
 pytestmark = pytest.mark.e2e
@@ -65,15 +65,9 @@ def live() -> Iterator[tuple[str, Path]]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
-        yield browser
-        browser.close()
+def chromium(browser: Any) -> Any:
+    """The session's chromium (tests/e2e/conftest.py): one Playwright per process."""
+    return browser
 
 
 def _page(chromium: Any, base: str, username: str) -> Any:
