@@ -142,4 +142,8 @@ def test_bad_input_changes_nothing(browser: Any, session: Any) -> None:
         "unit_id": unit_id(session, "652700"), "source_kind": "meeting", "source_ref": "r", "title": "t",
         "owner_person": "p", "deadline": "2031-01-01"})
     assert refused.status_code == 403
+    nobody = bole.api("POST", "/api/oversight/tasks", json={
+        "unit_id": unit_id(session, "652701"), "source_kind": "meeting", "source_ref": "r", "title": "t",
+        "owner_person": "p", "owner_user_id": 2147483646, "deadline": "2031-01-01"})
+    assert nobody.status_code == 400 and nobody.json()["field"] == "owner_user_id"
     assert audits(session, "oversight_task") == before

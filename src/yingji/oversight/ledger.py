@@ -61,17 +61,17 @@ def get_task(session: Session, principal: Principal, task_id: int, action: str =
 
 def create_task(session: Session, principal: Principal, data: TaskCreate) -> OvTask:
     unit_in_scope(session, principal, data.unit_id, roles.WRITE)
+    if data.owner_user_id:  # checked before anything is written: an unknown person is a 400, not a broken key
+        from yingji.core.models import User
+
+        owner = session.get(User, data.owner_user_id)
+        if owner is None or not _user_in_unit_tree(session, owner.unit_id, data.unit_id):
+            raise UserError("The owner must belong to the owner unit.", field="owner_user_id")
     task = OvTask(**data.model_dump())
     session.add(task)
     recheck(session, principal, task)
     audit.record(session, principal, action="create", entity_type="oversight_task", entity_id=task.id,
                  unit_id=task.unit_id, after=audit.snapshot(task))
-    if task.owner_user_id:
-        from yingji.core.models import User
-
-        owner = session.get(User, task.owner_user_id)
-        if owner is None or not _user_in_unit_tree(session, owner.unit_id, task.unit_id):
-            raise UserError("The owner must belong to the owner unit.", field="owner_user_id")
     return task
 
 
