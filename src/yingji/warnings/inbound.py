@@ -299,6 +299,11 @@ def due(source: InboundSource, now: datetime) -> bool:
                                or now - source.last_fetched_at >= timedelta(minutes=source.interval_minutes))
 
 
+# What fetching a configured URL can raise besides HTTP errors: a URL httpx refuses, a host name that
+# cannot be encoded (a label over 63 characters) — recorded on the source like any failed fetch.
+FETCH_ERRORS = (httpx.HTTPError, httpx.InvalidURL, UnicodeError)
+
+
 def pull(session: Session, principal: Principal, source: InboundSource,
          client: httpx.Client | None = None) -> ImportResult:
     """Fetch one source now and import what it carries (linked alerts too, at most ``MAX_LINKS``)."""
@@ -322,11 +327,11 @@ def pull(session: Session, principal: Principal, source: InboundSource,
                 result.created += part.created
                 result.duplicates += part.duplicates
                 result.problems += part.problems
-            except (UserError, httpx.HTTPError) as exc:
+            except (UserError, *FETCH_ERRORS) as exc:
                 result.problems.append(f"{target}: {exc.text() if isinstance(exc, UserError) else exc}")
         source.last_ok_at = clock.now()
         source.last_error = "; ".join(result.problems)[:2000]
-    except (httpx.HTTPError, UserError) as exc:
+    except (UserError, *FETCH_ERRORS) as exc:
         source.last_error = (exc.text() if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}")[:2000]
         log.warning("pulling %s failed: %s", source.url, source.last_error)
     finally:
