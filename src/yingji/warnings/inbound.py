@@ -234,8 +234,14 @@ def get_source(session: Session, principal: Principal, source_id: int, action: s
 
 
 def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        if host:
+            host.encode("idna")  # a host name that cannot be looked up (e.g. a label over 63 characters)
+    except ValueError as exc:  # "Invalid IPv6 URL", a bad port, an unencodable host name
+        raise UserError(N_("This is not a valid web address."), field="url") from exc
+    if parts.scheme not in ("http", "https") or not host:
         raise UserError(N_("The address must start with http:// or https://."), field="url")
 
 
