@@ -1,10 +1,11 @@
 """Benchmark: "nearest 10 with filters" over 100,000 teams, and current stock over 1,000,000 ledger movements.
 
-Builds a throw-away SQLite database (migrations, the prefecture and its four counties), then measures in-process:
+Builds a throw-away database (migrations, the prefecture and its four counties) — SQLite, or with ``--postgres``
+a database on the PostgreSQL server of scripts/with-postgres.sh — then measures in-process:
 
   nearest_p99_ms  nearby.nearest(kind="team", capability=…, readiness ready) as the prefecture office from random
-                  points of the prefecture: the 0.1° grid cells of a bounding box asked of the cell index, the
-                  box grown until ten rows lie within the true distance; 99th percentile
+                  points of the prefecture: rings of 0.1° grid cells read from the covering index (cell, readiness,
+                  place, owner, capabilities), the radius doubled until ten rows lie within it; 99th percentile
       baseline    nearby.nearest_naive: every row in scope fetched, measured and sorted; 99th percentile
   stock_ms        supplies.stock as the prefecture office: current stock per warehouse and item from the
                   balances the ledger maintains on each lot (plus the minimum levels); median
@@ -15,7 +16,10 @@ and prints, as DESIGN.md asks,
   RESULT name=<figure> value=<number> unit=<unit> baseline=<number> ratio=<value/baseline> target=<target>
 
 Usage:  .venv/bin/python bench/bench_resources.py [--quick] [--teams N] [--movements N] [--points N] [--keep]
-``--quick`` is 20,000 teams and 100,000 movements (well under a minute). The temporary directory is removed.
+        scripts/with-postgres.sh .venv/bin/python bench/bench_resources.py --postgres [--quick]
+``--quick`` is 20,000 teams and 100,000 movements (well under a minute). The temporary directory (and the
+PostgreSQL database) is removed; on PostgreSQL the tables are vacuumed and analysed after loading, as
+autovacuum would.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ os.environ["YINGJI_VAR_DIR"] = str(TMP / "var")
 os.environ["YINGJI_QUEUE_URL"] = "memory://"
 os.environ.setdefault("YINGJI_ENV", "development")
 
-from sqlalchemy import func, insert, select, update  # noqa: E402
+from sqlalchemy import create_engine, func, insert, select, text, update  # noqa: E402
 
 from yingji import migrate  # noqa: E402
 from yingji.core import service as core_service  # noqa: E402
@@ -162,11 +166,21 @@ def main() -> None:
     parser.add_argument("--movements", type=int, default=1_000_000)
     parser.add_argument("--points", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--postgres", action="store_true",
+                        help="use the PostgreSQL server at $YINGJI_TEST_PG_URL (scripts/with-postgres.sh)")
     args = parser.parse_args()
     if args.quick:
         args.teams, args.movements, args.points = 20_000, 100_000, 100
     rng = random.Random(SEED)
-    settings = Settings(database_url=f"sqlite:///{TMP / 'bench.db'}", var_dir=TMP / "var", env="development",
+    url, admin = f"sqlite:///{TMP / 'bench.db'}", None
+    if args.postgres:
+        server = os.environ["YINGJI_TEST_PG_URL"]
+        admin = create_engine(server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS yingji_bench_resources"))
+            conn.execute(text("CREATE DATABASE yingji_bench_resources"))
+        url = server.rsplit("/", 1)[0] + "/yingji_bench_resources"
+    settings = Settings(database_url=url, var_dir=TMP / "var", env="development",
                         secret_key="bench-secret-key-not-for-production")
     database = Database(settings)
     try:
@@ -174,7 +188,10 @@ def main() -> None:
         office, counties = build_units(database)
         build_teams(database, counties, args.teams, rng)
         lots = build_ledger(database, counties, args.movements, rng)
-        say(f"# {args.teams} teams, {args.movements} movements over {lots} lots, on sqlite")
+        if args.postgres:
+            with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        say(f"# {args.teams} teams, {args.movements} movements over {lots} lots, on {database.engine.dialect.name}")
         points = [(rng.uniform(80.5, 83.2), rng.uniform(44.1, 45.3), rng.choice(CAPS)) for _ in range(args.points)]
         with database.sessionmaker() as s:
             for lon, lat, cap in points[:20]:  # the box search finds what measuring everything finds
@@ -209,6 +226,10 @@ def main() -> None:
             f"ratio={fmt(stock_ms / naive_stock_ms)} target=<100")
     finally:
         database.engine.dispose()
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text("DROP DATABASE IF EXISTS yingji_bench_resources WITH (FORCE)"))
+            admin.dispose()
         if not args.keep:
             shutil.rmtree(TMP, ignore_errors=True)
 

@@ -102,10 +102,12 @@ def test_too_long_for_sms_refuses_the_issue_at_the_segment_boundary(session, dat
     base = len(compose.compose(a, "zh-CN", "x" * compose.ACK_LINK_ROOM).body)
     room = max_segments * length - base - 1  # minus the newline before the description
     a.infos[0].description = "雨" * room
-    assert delivery.problems(session, a) == []
+    assert delivery.length_problems(session, a) == []
+    fits = delivery.problems(session, a)  # others (blind spots…), not the length
     a.infos[0].description = "雨" * (room + 1)
+    assert [(c, lang) for c, lang, _why in delivery.length_problems(session, a)] == [("sms", "zh-CN")]
     found = delivery.problems(session, a)
-    assert len(found) == 1 and "sms" in found[0]
+    assert found[1:] == fits and "sms" in found[0] and "zh-CN" in found[0]  # the refusing problem comes first
     with pytest.raises(UserError):
         delivery.fan_out(session, SYSTEM, a)
     assert rows(session, a.id) == []

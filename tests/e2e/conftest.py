@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,32 +48,38 @@ def _log_text() -> str:
     return _server_log.read_text(errors="replace")[-20_000:] or "(server log is empty)"
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    """Base URL of a live server on a free port, with the demo data loaded into a temp dir."""
+@contextmanager
+def live_server(prefix: str, *, worker: bool = False, timeout: float = 120) -> Iterator[tuple[str, Path]]:
+    """A live ``yingji serve`` on a free port with the demo data in a fresh temp dir: (base URL, var dir).
+
+    With ``worker`` the server runs its job worker (in-process queue); the shared one does not. While it
+    runs, its log is the one attached to failing tests' reports.
+    """
     global _server_log
     if not HTMX.is_file():
         pytest.fail(f"front-end vendor files are missing ({HTMX.relative_to(ROOT)}): run `make install` "
                     "(or scripts/vendor.sh) before the browser tests", pytrace=False)
     if not (BIN / "yingji").exists():
         pytest.fail(f"{BIN / 'yingji'} not found: run `make install`", pytrace=False)
-    tmp = Path(tempfile.mkdtemp(prefix="yingji-e2e-"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     # The parent conftest sets YINGJI_* for the in-process tests; the server gets only its own.
     env = {k: v for k, v in os.environ.items() if not k.startswith("YINGJI_")}
     env.update(YINGJI_VAR_DIR=str(tmp / "var"), YINGJI_QUEUE_URL="memory://")
-    _server_log = tmp / "server.log"
+    previous_log, _server_log = _server_log, tmp / "server.log"
     with _server_log.open("wb") as log:
         demo = subprocess.run([str(BIN / "yingji"), "demo"], env=env, cwd=tmp, stdout=log,
-                              stderr=subprocess.STDOUT, timeout=120, check=False)
+                              stderr=subprocess.STDOUT, timeout=300, check=False)
     if demo.returncode != 0:
         pytest.fail(f"`yingji demo` failed (exit {demo.returncode}):\n{_log_text()}", pytrace=False)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = _server_log.open("ab")
-    proc = subprocess.Popen([str(BIN / "yingji"), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
+    command = [str(BIN / "yingji"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if not worker:
+        command.insert(2, "--no-worker")
+    proc = subprocess.Popen(command, env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"the server exited early (exit {proc.returncode}):\n{_log_text()}", pytrace=False)
@@ -83,9 +90,10 @@ def server() -> Iterator[str]:
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer /health within 30 s:\n{_log_text()}", pytrace=False)
+                pytest.fail(f"the server did not answer /health within {timeout:.0f} s:\n{_log_text()}",
+                            pytrace=False)
             time.sleep(0.2)
-        yield base
+        yield base, tmp / "var"
     finally:
         proc.terminate()
         try:
@@ -94,7 +102,15 @@ def server() -> Iterator[str]:
             proc.kill()
             proc.wait(timeout=5)
         log.close()
+        _server_log = previous_log
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """Base URL of the session's live server (no job worker)."""
+    with live_server("yingji-e2e-") as (base, _var):
+        yield base
 
 
 @pytest.fixture(scope="session")

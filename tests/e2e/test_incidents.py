@@ -233,3 +233,40 @@ def test_the_0210_landslide(open_as: Any) -> None:
     desk.goto("/incidents?flag=missed")
     expect(desk.locator("#events")).to_contain_text("群众举报：河道旁牧道塌方")
     expect(desk.locator("#events")).not_to_contain_text("演示村村道边坡滑坡")
+
+
+def _events_titled(title: str) -> int:
+    from sqlalchemy import func
+
+    from yingji.incidents.models import Event
+
+    with runtime.get_database().unit_of_work() as session:
+        return int(session.scalar(select(func.count()).select_from(Event).where(Event.title == title)) or 0)
+
+
+def test_a_report_kept_offline_is_sent_when_the_network_returns(open_as: Any) -> None:
+    """The phone loses the network as the officer sends: the report is kept on the phone (localStorage) and
+    sent, once, with its Idempotency-Key, when the network returns."""
+    _set(_at(3, 0))
+    page = open_as("village", **PHONE)
+    page.goto("/incidents/new")
+    form = page.locator("#report-form")
+    title = "断网草稿：桥头边坡落石（浏览器测试）"
+    form.locator("input[name=title]").fill(title)
+    form.locator("input[name=occurred_at]").fill(_at(2, 50).strftime("%Y-%m-%dT%H:%M"))
+    form.locator("select[name=subtype]").select_option(value="1.4.2")
+    page.context.set_offline(True)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#draft-state")).to_have_text(
+        zh("No network: the report is kept on this phone and will be sent when the network returns."))
+    kept = page.evaluate("JSON.parse(localStorage.getItem('yingji-draft:incident-new'))")
+    assert kept["pending"] and kept["fields"]["title"] == title and kept["key"].startswith("web-")
+    assert _events_titled(title) == 0
+    page.context.set_offline(False)  # the browser's "online" event sends what was kept
+    event_id = _event_id(page)
+    assert _events_titled(title) == 1
+    assert page.evaluate("localStorage.getItem('yingji-draft:incident-new')") is None
+    expect(page.locator("h1")).to_have_text(title)
+    page.goto("/incidents/new")  # nothing is left to send again
+    expect(page.locator("#draft-state")).to_be_hidden()
+    assert _events_titled(title) == 1 and event_id > 0

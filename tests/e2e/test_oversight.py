@@ -1,6 +1,7 @@
 """Oversight in a real browser, on the demo data (which holds a year of demo events): the quarterly
 statistics of 精河县 and the prefecture's annual draft; a ledger task closed with evidence; the assessment
-computed and one unit's lost point followed back to the record behind it; a phone-sized leader's page."""
+computed and one unit's lost point followed back to the record behind it; a phone-sized leader's page; the
+trend analysis on a phone, with a countermeasure recorded against a finding."""
 
 from __future__ import annotations
 
@@ -87,3 +88,24 @@ def test_leader_page_on_a_phone(new_page: Any, sign_in: Any) -> None:
         expect(page.locator(f"#panel-{panel}")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, width
+
+
+def test_trend_finding_gets_a_countermeasure_on_a_phone(signed_in: Any) -> None:
+    jinghe = signed_in("jinghe", viewport={"width": 390, "height": 844})
+    jinghe.goto("/oversight/trends")
+    expect(jinghe.locator("#trend-title")).to_contain_text("精河县")
+    finding = jinghe.locator("#findings tbody tr[data-key]").first
+    expect(finding).to_be_visible()
+    key = finding.get_attribute("data-key")
+    assert key and key.split(":")[0].isdigit()
+    expect(jinghe.locator("#stats-chart canvas")).to_have_count(1)
+    width = jinghe.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, width
+    finding.locator("summary").click()
+    finding.locator("textarea[name=text]").fill("开展隐患排查专项行动（浏览器测试）")
+    finding.locator("button[type=submit]").click()
+    jinghe.wait_for_url(re.compile(r"/oversight/trends\?year=\d+"))
+    row = jinghe.locator(f"#findings tr[data-key='{key}']")
+    expect(row.locator(".countermeasure")).to_contain_text("开展隐患排查专项行动（浏览器测试）")
+    jinghe.goto("/oversight/countermeasures")
+    expect(jinghe.locator("#countermeasures")).to_contain_text("开展隐患排查专项行动（浏览器测试）")

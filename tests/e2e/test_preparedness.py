@@ -95,7 +95,7 @@ def test_wenquan_drills_at_risk_then_compliant_and_the_school_failing_after_year
     school = _row(page, "652723-S01", "drills_enterprise")
     expect(school.locator("td.status")).to_have_text(zh("at risk"))
     assert _xlsx(page)[("652723-S01", school_rule)][0] == zh("at risk")
-    _filter(page, f"{year + 1}-01-02", year, "drills_enterprise")
+    _filter(page, f"{year + 1}-01-01", year, "drills_enterprise")  # the first day after the year
     expect(school.locator("td.status")).to_have_text(zh("failing"))
     expect(school.locator("td.rule")).to_have_text(school_rule)
     expect(school.locator("td.source")).to_contain_text("企业、学校、人员密集场所每年至少2次综合演练")

@@ -88,3 +88,38 @@ def test_resources_on_a_phone(signed_in: Any) -> None:
     expect(rows).to_have_count(1)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, width
+
+
+def test_team_insurance_warnings_clear_when_every_member_is_covered(signed_in: Any) -> None:
+    """The 温泉县 earthquake rescue team (30 members) has 24 insured until 20 days from now: the team page
+    warns of both; a policy for the other 6 and a renewal from the day after the cover ends clear them."""
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    page = signed_in("wenquan", viewport={"width": 390, "height": 844})
+    page.goto("/resources/teams?q=地震灾害紧急救援队")
+    page.locator("#teams tbody tr a").first.click()
+    warnings = page.locator("#insurance-warnings li")
+    expect(warnings).to_have_count(2)
+    expect(page.locator("#insurance-warnings li.insurance-short")).to_contain_text("24")
+    expect(page.locator("#insurance-warnings li.insurance-ending")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, width
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the server's dates are Beijing dates
+    ends = page.locator("#team-insurance tr.policy-ending td").nth(5).inner_text()
+    renewal_from = (date.fromisoformat(ends) + timedelta(days=1)).isoformat()
+    for policy_no, count, first, last in (("E2E-EXTRA-1", "6", today.isoformat(), ends),
+                                          ("E2E-RENEW-1", "30", renewal_from,
+                                           (today + timedelta(days=400)).isoformat())):
+        form = page.locator("#insurance-form")
+        form.locator("input[name=insurer]").fill("中国人民财产保险温泉支公司")
+        form.locator("input[name=policy_no]").fill(policy_no)
+        form.locator("input[name=insured_count]").fill(count)
+        form.locator("input[name=cover_from]").fill(first)
+        form.locator("input[name=cover_to]").fill(last)
+        form.locator("button[type=submit]").click()
+        expect(page.locator("#team-insurance")).to_contain_text(policy_no)
+    expect(page.locator("#insurance-warnings")).to_have_count(0)
+    expect(page.locator("#insured-now")).to_contain_text("30")
+    expect(page.locator("#team-insurance tr.policy-future td.state")).to_have_text(zh("not yet in force"))

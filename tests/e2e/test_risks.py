@@ -8,14 +8,7 @@ alarm — on a phone-sized page."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import zh
-from tests.e2e.conftest import BIN, PASSWORD, TIMEOUT_MS, _free_port
+from tests.e2e.conftest import PASSWORD, TIMEOUT_MS, live_server
 from tests.risks.helpers import PNG
 
 pytestmark = pytest.mark.e2e
@@ -34,34 +27,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def live() -> Iterator[tuple[str, Path]]:
     """Base URL and var directory of a live server with the demo data."""
-    tmp = Path(tempfile.mkdtemp(prefix="yingji-e2e-risks-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YINGJI_")}
-    env.update(YINGJI_VAR_DIR=str(tmp / "var"), YINGJI_QUEUE_URL="memory://")
-    log = (tmp / "server.log").open("wb")
-    subprocess.run([str(BIN / "yingji"), "demo"], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-                   timeout=180, check=True)
-    port = _free_port()
-    proc = subprocess.Popen([str(BIN / "yingji"), "serve", "--no-worker", "--host", "127.0.0.1", "--port",
-                             str(port)], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, (tmp / "server.log").read_text(errors="replace")[-5000:]
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        yield base, tmp / "var"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with live_server("yingji-e2e-risks-") as found:
+        yield found
 
 
 @pytest.fixture(scope="module")

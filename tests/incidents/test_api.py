@@ -128,3 +128,79 @@ def test_reports_on_a_closed_event_are_refused(browser, session):
                        headers={"Accept-Language": "zh-CN"})
     assert late.status_code == 409
     assert late.json()["detail"] == zh("This event is closed by its final report; no more reports are accepted.")
+
+
+def _told(session, hop_id):
+    from yingji.duty.models import DutyDispatch
+    from yingji.incidents import service
+
+    session.expire_all()
+    return list(session.scalars(select(DutyDispatch).where(DutyDispatch.ref_id == hop_id,
+                                                           DutyDispatch.kind == service.DISPATCH_KIND)))
+
+
+def test_the_desk_is_told_after_the_commit_and_a_lost_kick_is_swept(browser, session, monkeypatch):
+    from tests.incidents.helpers import notifications
+    from yingji.incidents import tasks
+
+    set_now(T0 + timedelta(minutes=4))
+    village = browser("village")
+    sent = village.api("POST", "/api/incidents", json=first_report(T0, title="甲村滑坡（派发）"),
+                       headers={"Idempotency-Key": "told-1"})
+    assert sent.status_code == 201, sent.text
+    rows = _told(session, sent.json()["hop_id"])  # the job ran after the commit (the queue runs it at once here)
+    assert rows and all(r.unit_id == unit_of(session, "bole") for r in rows)
+    from yingji.core.models import User
+
+    told = set(session.scalars(select(User.username).where(User.id.in_([r.user_id for r in rows]))))
+    assert told and all(notifications(session, name, "甲村滑坡（派发）") == 1 for name in told)
+
+    def lost() -> int:
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(tasks, "dispatch_task", lost)
+    again = village.api("POST", "/api/incidents", json=first_report(T0, title="乙村滑坡（派发）"),
+                        headers={"Idempotency-Key": "told-2"})
+    assert again.status_code == 201, again.text  # the report is stored whatever the queue does
+    hop_id = again.json()["hop_id"]
+    assert _told(session, hop_id) == []
+    assert tasks.run_dispatch() >= 1  # the sweep (every minute) tells the desk
+    assert _told(session, hop_id)
+    assert tasks.run_dispatch() == 0 and len(_told(session, hop_id)) == len(rows)
+
+
+def test_a_key_taken_by_a_racing_request_keeps_nothing_of_the_loser(session, monkeypatch):
+    """Two requests with one key: the one that inserts the key second rolls its own work back and answers
+    with the first one's answer (the pre-check cannot see a key not yet committed)."""
+    from tests.incidents.helpers import principal
+    from yingji.incidents import idempotency, service
+    from yingji.incidents.schemas import EventCreate
+
+    set_now(T0 + timedelta(minutes=4))
+    village = principal(session, "village")
+    data = EventCreate(**{**first_report(T0), "occurred_at": T0})
+
+    def run() -> idempotency.Answer:
+        done = service.create_event(session, village, data)
+        return idempotency.Answer(201, {"event_id": done.event.id})
+
+    first = idempotency.submit(session, village, "race-1", "same", run)
+    session.commit()
+    events = _events(session)
+    seen = []
+    real = idempotency._stored
+
+    def blind(*args):
+        seen.append(args)
+        return None if len(seen) == 1 else real(*args)
+
+    monkeypatch.setattr(idempotency, "_stored", blind)
+    second = idempotency.submit(session, village, "race-1", "same", run)
+    session.commit()
+    assert second.replayed and second.body == first.body and len(seen) == 2
+    assert _events(session) == events
+
+
+def _events(session):
+    session.expire_all()
+    return int(session.scalar(select(func.count()).select_from(Event)) or 0)

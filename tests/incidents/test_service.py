@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tests.incidents.helpers import local, notifications, principal, set_now, unit_of
 from yingji.core import roles
+from yingji.core.scope import system_principal
 from yingji.duty import routing
 from yingji.duty.models import DutyDispatch
 from yingji.errors import Conflict, NotFound, PermissionDenied, UserError
@@ -17,6 +18,12 @@ from yingji.incidents.models import Event, Hop, Report
 from yingji.incidents.schemas import EventCreate, ReportCreate
 
 T0 = local(2026, 12, 2, 2, 10)
+SYSTEM = system_principal("tests.incidents")
+
+
+def _dispatches(session, hop_id):
+    return list(session.scalars(select(DutyDispatch).where(DutyDispatch.ref_id == hop_id,
+                                                           DutyDispatch.kind == service.DISPATCH_KIND)))
 
 
 def _first(session, username="village", **extra):
@@ -36,9 +43,14 @@ def test_first_report_lands_at_the_county_desk(session):
     assert done.hop.unit_id == unit_of(session, "bole")
     assert done.hop.due_at == T0 + timedelta(minutes=5, hours=2)
     assert done.event.suggested_level == 4 and not done.hop.must_forward
-    rows = list(session.scalars(select(DutyDispatch).where(DutyDispatch.ref_id == done.hop.id,
-                                                           DutyDispatch.kind == service.DISPATCH_KIND)))
+    # The desk is told by the dispatch job after the commit, not inside the report's transaction; once.
+    assert _dispatches(session, done.hop.id) == [] and done.hop.dispatched_at is None
+    assert service.dispatch_waiting(session)
+    assert service.dispatch_pending(session, SYSTEM) >= 1
+    rows = _dispatches(session, done.hop.id)
     assert rows and all(r.unit_id == unit_of(session, "bole") for r in rows)
+    assert done.hop.dispatched_at == T0 + timedelta(minutes=5)
+    assert service.dispatch_pending(session, SYSTEM) == 0 and len(_dispatches(session, done.hop.id)) == len(rows)
     # get_event is scoped: 精河县 does not see it, 博乐市 and the village do
     assert service.get_event(session, principal(session, "bole"), done.event.id).id == done.event.id
     with pytest.raises(NotFound):
@@ -56,10 +68,10 @@ def test_sign_forward_and_export_with_level_three(session):
     with pytest.raises(Conflict):
         service.forward_hop(session, principal(session, "bole"), done.hop.id, "")
     set_now(T0 + timedelta(minutes=20))
+    service.dispatch_pending(session, SYSTEM)
     service.sign_hop(session, principal(session, "bole"), done.hop.id)
     assert done.hop.done_at is None  # level III must still reach the prefecture
-    acked = session.scalars(select(DutyDispatch).where(DutyDispatch.ref_id == done.hop.id,
-                                                       DutyDispatch.kind == service.DISPATCH_KIND)).all()
+    acked = _dispatches(session, done.hop.id)
     assert acked and all(r.acknowledged_at is not None for r in acked)
     with pytest.raises(Conflict):
         service.sign_hop(session, principal(session, "bole"), done.hop.id)
@@ -76,9 +88,26 @@ def test_level_two_calls_the_leader_on_duty_at_once(session):
     set_now(T0 + timedelta(minutes=5))
     done = _first(session, deaths=10)
     assert done.event.suggested_level == 2 and done.hop is not None
-    roles_ = {r.role for r in session.scalars(select(DutyDispatch).where(DutyDispatch.ref_id == done.hop.id,
-                                                                         DutyDispatch.kind == service.DISPATCH_KIND))}
+    service.dispatch_pending(session, SYSTEM)
+    roles_ = {r.role for r in _dispatches(session, done.hop.id)}
     assert "leader" in roles_
+
+
+def test_a_report_signed_for_before_the_job_runs_is_not_dispatched(session):
+    set_now(T0 + timedelta(minutes=5))
+    done = _first(session)
+    assert done.hop is not None
+    service.sign_hop(session, principal(session, "bole"), done.hop.id)
+    assert service.dispatch_pending(session, SYSTEM) == 0
+    assert _dispatches(session, done.hop.id) == [] and done.hop.dispatched_at is not None
+    assert not service.dispatch_waiting(session)
+
+
+def test_the_desk_reporting_itself_needs_no_dispatch(session):
+    set_now(T0 + timedelta(minutes=5))
+    done = _first(session, username="bole", unit_id=unit_of(session, "township"))
+    assert done.hop is not None and done.hop.signed_at is not None
+    assert done.hop.dispatched_at == T0 + timedelta(minutes=5)
 
 
 def test_final_report_closes_and_nothing_more_is_accepted(session):
@@ -162,3 +191,33 @@ def test_desk_is_told_when_late(session):
     assert flags.mark_late_due(session, principal(session, "zhou")) == 0
     assert done.hop.late_at is not None and done.event.flag_late
     assert [notifications(session, name, "村道边坡滑坡") for name in told] == [n + 1 for n in before]
+
+
+def test_one_writer_at_a_time_on_sqlite(database):
+    """Submissions queue at the gate from their first write to the end of their transaction (SQLite); on
+    PostgreSQL there is no gate."""
+    import threading
+    import time
+
+    first, second = database.sessionmaker(), database.sessionmaker()
+    entered = threading.Event()
+    try:
+        service.enter_write(first)
+        sqlite = database.engine.dialect.name == "sqlite"
+        assert ("incident_gate" in first.info) is sqlite
+
+        def other() -> None:
+            service.enter_write(second)
+            entered.set()
+
+        thread = threading.Thread(target=other, daemon=True)
+        thread.start()
+        time.sleep(0.3)
+        assert entered.is_set() is not sqlite  # waits while the first transaction is open
+        first.commit()
+        assert entered.wait(timeout=3) and "incident_gate" not in first.info
+        thread.join(timeout=3)
+    finally:
+        second.rollback()
+        second.close()
+        first.close()

@@ -14,11 +14,13 @@ from yingji.core.models import Unit, User
 
 def rows(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[str, int]:
     """A task (with a milestone and a progress update), 精河县's annual report, a project, a budget line with
-    spending, a statistical form and an assessor's score — every one marked."""
+    spending, a statistical form, an assessor's score and a countermeasure against a trend finding — every
+    one marked."""
     from yingji.oversight import common, defaults
     from yingji.oversight.models import (
         OvAnnualReport,
         OvBudgetLine,
+        OvCountermeasure,
         OvIndicator,
         OvMilestone,
         OvProgress,
@@ -53,8 +55,11 @@ def rows(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[
     manual = s.scalar(select(OvIndicator).where(OvIndicator.code == "teams.building"))
     assert manual is not None
     score = OvScore(year=today.year - 1, unit_id=jinghe.id, indicator_id=manual.id, percent=50, evidence=MARKER)
-    s.add(score)
+    measure = OvCountermeasure(unit_id=unit.id, year=today.year - 1, finding_key=f"{unit.id}:all:count",
+                               text=MARKER, owner_unit_id=unit.id, task_id=task.id, author_name=MARKER)
+    s.add_all([score, measure])
     s.flush()
     return {"ledger_task_id": task.id, "milestone_id": milestone.id, "progress_id": progress.id,
             "annual_report_id": report.id, "project_id": project.id, "budget_line_id": line.id, "form_id": form.id,
-            "score_id": score.id, "ov_unit_id": jinghe.id}
+            "score_id": score.id, "ov_unit_id": jinghe.id,
+            "countermeasure_id": measure.id}

@@ -33,10 +33,11 @@ def audits(session: Session, entity_type: str, action: str | None = None) -> int
 
 
 def add_event(session: Session, unit_id: int, occurred_at: datetime, *, category: str = "2", level: int = 4,
-              deaths: int = 0, injured: int = 0, missing: int = 0, loss: int = 0, title: str = "测试事件") -> Any:
+              deaths: int = 0, injured: int = 0, missing: int = 0, loss: int = 0, title: str = "测试事件",
+              subtype: str | None = None) -> Any:
     from yingji.incidents.models import Event
 
-    event = Event(unit_id=unit_id, title=title, category=category, subtype=f"{category}.1", level=level,
+    event = Event(unit_id=unit_id, title=title, category=category, subtype=subtype or f"{category}.1", level=level,
                   status="closed", occurred_at=occurred_at, known_from="report", known_at=occurred_at,
                   first_report_at=occurred_at, report_count=1, deaths=deaths, injured=injured, missing=missing,
                   direct_loss=loss)

@@ -120,3 +120,40 @@ def _seconds(n: int) -> Any:
     from datetime import timedelta
 
     return timedelta(seconds=n)
+
+
+def test_ranking_is_reused_until_a_record_changes(browser: Any, session: Any, database: Any) -> None:
+    from sqlalchemy import event
+
+    from yingji.core.scope import system_principal
+    from yingji.oversight import assessment
+
+    zhou = browser("zhou")
+    bole_id = unit_id(session, "652701")
+    first = zhou.api("GET", "/api/oversight/assessment", params={"year": 2029}).json()
+    statements: list[str] = []
+
+    def count(*_args: Any) -> None:
+        statements.append("x")
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        again = zhou.api("GET", "/api/oversight/assessment", params={"year": 2029}).json()
+        reused = len(statements)
+        assert again == first
+        statements.clear()
+        assessment.SUMMARY_CACHE.clear()
+        assert zhou.api("GET", "/api/oversight/assessment", params={"year": 2029}).json() == first
+        assert reused < len(statements) / 2, (reused, len(statements))  # the cached ranking skips the measures
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    # an audited change (an assessor's score) is seen at once
+    body = {"unit_id": bole_id, "year": 2029, "indicator_id": _indicator(session, "inc.mishandled"), "percent": 0,
+            "evidence": "处置不力"}
+    assert zhou.api("PUT", "/api/oversight/scores", json=body).status_code == 200
+    after = zhou.api("GET", "/api/oversight/assessment", params={"year": 2029}).json()
+    assert next(r for r in after if r["unit_id"] == bole_id)["vetoed"] is True
+    assert not next(r for r in first if r["unit_id"] == bole_id)["vetoed"]
+    with database.sessionmaker() as s:  # the summaries match a fresh computation
+        fresh = assessment.scorecard(s, system_principal("test"), bole_id, 2029)
+    assert next(r for r in after if r["unit_id"] == bole_id)["score"] == fresh.score

@@ -147,3 +147,21 @@ def test_bad_input_changes_nothing(browser: Any, session: Any) -> None:
         "owner_person": "p", "owner_user_id": 2147483646, "deadline": "2031-01-01"})
     assert nobody.status_code == 400 and nobody.json()["field"] == "owner_user_id"
     assert audits(session, "oversight_task") == before
+
+
+def test_notices_read_in_each_recipients_language(browser: Any, session: Any, database: Any) -> None:
+    bole = session.scalar(select(User).where(User.username == "bole"))
+    bole.lang = "en"
+    session.commit()
+    _task(browser("zhou"), session, date(2030, 5, 20), owner_user_id=bole.id)
+    system = system_principal("test")
+    for day in (1, 17, 21):  # the demo's tasks escalated out of the way, then the reminder, then the escalation
+        set_now(local(2030, 5, day, 9))
+        with database.unit_of_work() as s:
+            ledger.remind_and_escalate(s, system)
+    english = [s for s in _inbox(session, "bole") if "排查山洪危险区" in s]
+    assert "[Task ledger] Task due on 2030-05-20: 排查山洪危险区" in english
+    assert any(s.startswith("[Task ledger] Task overdue and not closed") for s in english)
+    chinese = [s for s in _inbox(session, "zhou") if "排查山洪危险区" in s]
+    assert chinese == [zh("[Task ledger] Task overdue and not closed: %(title)s (deadline %(deadline)s)",
+                          title="排查山洪危险区", deadline="2030-05-20")]

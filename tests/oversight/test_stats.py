@@ -158,3 +158,19 @@ def test_statistical_form_totals_must_add_up(browser: Any, session: Any) -> None
                                           "total_count": "2", "total_deaths": "0", "total_injured": "0",
                                           "total_missing": "0", "total_loss": "0"})
     assert good.status_code == 303
+
+
+def test_period_before_crosses_the_year_and_the_matrix_adds_up(session: Any) -> None:
+    _seed(session, 2029)
+    system = system_principal("test")
+    january = stats.table(session, system, year=2029, period="month", period_no=1)
+    assert january.prior is not None and _same(january.prior, _independent(session, 2028, {12})["total"])
+    first = stats.table(session, system, year=2029, period="quarter", period_no=1)
+    assert first.prior is not None and _same(first.prior, _independent(session, 2028, {10, 11, 12})["total"])
+    third = stats.table(session, system, year=2029, period="quarter", period_no=3)
+    assert third.prior is not None and _same(third.prior, _independent(session, 2029, {4, 5, 6})["total"])
+    year = stats.table(session, system, year=2029, period="year", period_no=1)
+    assert year.prior is None
+    for county, figures in year.by_county.items():
+        assert sum(f.count for (c, _cat), f in year.matrix.items() if c == county) == figures.count
+    assert sum(year.series_prev) == _independent(session, 2028, set(range(1, 13)))["total"]["count"]

@@ -38,6 +38,18 @@ def test_county_needs_two_comprehensive_drills_one_is_not_enough(session: Sessio
     assert result(session, county, "drills_government", AFTER_YEAR, 2027).value == 0
 
 
+def test_prefecture_needs_two_comprehensive_drills_one_is_not_enough(session: Session, t: object) -> None:
+    """The prefecture government is held to the same two a year as the counties (2020: no demo drills)."""
+    root = session.scalar(select(Unit).where(Unit.code == "652700"))
+    assert root is not None
+    assert result(session, root, "drills_government", date(2021, 1, 1), 2020).value == 0
+    drill(session, root, date(2020, 5, 1))
+    assert status(session, root, "drills_government", date(2021, 1, 1), 2020) == F
+    assert status(session, root, "drills_government", date(2020, 12, 31), 2020) == R  # the year still running
+    drill(session, root, date(2020, 11, 1))
+    assert status(session, root, "drills_government", date(2021, 1, 1), 2020) == C
+
+
 def test_special_drills_do_not_count_as_comprehensive(session: Session, t: object) -> None:
     county = t.county  # type: ignore[attr-defined]
     drill(session, county, date(2026, 3, 1))
@@ -143,6 +155,8 @@ def test_site_growth_fifteen_percent_at_the_boundary(session: Session, t: object
     _sites(session, village, 2026, 1)  # 23 / 20: +15 % exactly
     assert status(session, county, "site_growth", AFTER_YEAR, 2026) == C
     assert measures.growth_pct(7, 8) < 15 <= measures.growth_pct(20, 23)
+    # No site the year before: any new site is growth (100 %), none is none.
+    assert (measures.growth_pct(0, 0), measures.growth_pct(0, 1)) == (0.0, 100.0)
 
 
 @pytest.mark.parametrize(("kind", "minimum"), [("prefecture", 5), ("county", 2), ("township", 1)])
@@ -267,3 +281,59 @@ def test_unknown_status_filter_is_refused() -> None:
 
     with pytest.raises(UserError):
         prep_service.filters(on=None, year=None, status="great")
+
+
+Row = tuple[int, str, str, str, int | None, str, float, float, str, str]
+
+
+def _full(r: compliance.Result) -> Row:
+    return (r.unit_id, r.unit_code, r.unit_name, r.unit_kind, r.area_id, r.rule.code, r.value, r.expected, r.status,
+            r.period_key)
+
+
+@pytest.mark.parametrize(("chunk", "everything"), [(500, 5000), (3, 7)])
+def test_results_are_ordered_and_a_page_is_the_same_as_the_whole(session: Session, t: object, chunk: int,
+                                                                   everything: int,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results are held compactly and built on reading: a page, a single result, the statuses alone and the
+    whole list agree, in order (failing, at risk, compliant; then unit code, then rule), and the counts are
+    the list's. Small batch sizes drive the unit details through both ways of fetching them."""
+    monkeypatch.setattr(compliance, "_DETAIL_CHUNK", chunk)
+    monkeypatch.setattr(compliance, "_DETAIL_ALL", everything)
+    drill(session, t.county, date(2026, 3, 1))  # type: ignore[attr-defined]
+    on = date(2026, 10, 1)
+    whole = compliance.evaluate(session, SYSTEM, on=on)
+    listed = [_full(r) for r in whole.results]
+    assert len(listed) == len(whole.results) > 50
+    rank = {F: 0, R: 1, C: 2}
+    order = [(rank[r[8]], r[1]) for r in listed]
+    assert order == sorted(order)
+    assert whole.counts() == {s: sum(1 for r in listed if r[8] == s) for s in compliance.STATUSES}
+    assert [(u, rule, s) for u, rule, s in whole.results.statuses()] == [(r[0], r[5], r[8]) for r in listed]
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_({r[0] for r in listed})))}
+    assert all(units[r[0]].code == r[1] and units[r[0]].name == r[2] for r in listed)
+    fresh = compliance.evaluate(session, SYSTEM, on=on)
+    assert [_full(r) for r in fresh.results[20:40]] == listed[20:40]
+    assert _full(compliance.evaluate(session, SYSTEM, on=on).results[-1]) == listed[-1]
+    county_row = next(r for r in listed if r[0] == t.county.id and r[5] == "drills_government")  # type: ignore[attr-defined]
+    assert county_row[6:9] == (1.0, pytest.approx(2 * 273 / 365), R)
+    assert county_row[4] == t.county.id  # type: ignore[attr-defined]  # a county is its own area
+
+
+def test_status_filter_keeps_order_and_counts(session: Session, t: object) -> None:
+    on = date(2026, 10, 1)
+    whole = [(r.unit_id, r.rule.code, r.status) for r in compliance.evaluate(session, SYSTEM, on=on).results]
+    bad = compliance.evaluate(session, SYSTEM, on=on, statuses=(R, F))
+    assert [(r.unit_id, r.rule.code, r.status) for r in bad.results] == [w for w in whole if w[2] != C]
+    assert bad.counts()[C] == 0 and sum(bad.counts().values()) == len(bad.results)
+
+
+def test_notices_reach_many_units_in_batches(session: Session, t: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recipients of a nightly run are looked up in batches (no IN list as long as the prefecture)."""
+    monkeypatch.setattr(prep_service, "_CHUNK", 2)
+    set_today(date(2026, 10, 1))
+    expected = {(r.unit_id, r.rule.code, r.status)
+                for r in compliance.evaluate(session, SYSTEM, on=date(2026, 10, 1), statuses=(R, F)).results}
+    sent = prep_service.notify_at_risk(session, SYSTEM, on=date(2026, 10, 1))
+    stored = {(n.unit_id, n.rule_code, n.status) for n in session.scalars(select(PrepNotice))}
+    assert sent == len(expected) and stored >= expected

@@ -120,3 +120,52 @@ def test_rules_page_edits_a_rule_for_the_prefecture_only(browser: Any, session: 
     assert session.get(PrepRule, rule.id).threshold == 3  # type: ignore[union-attr]
     page = zhou.get("/preparedness/rules")
     assert "测试依据" in page.text and "博州政办发" in page.text
+
+
+def test_bad_input_from_the_forms_is_refused_in_chinese_and_nothing_changes(browser: Any, session: Session) -> None:
+    """Issue 6 item 8 through the pages: a drill for a superseded plan, a filing with an office that is not
+    above the owner, a checklist item ticked without evidence — a 4xx page in Chinese, nothing written."""
+    from yingji.preparedness.models import PrepFiling, PrepSiteItem
+
+    set_today(date(2026, 6, 1))
+    bole = browser("bole")
+    county, dept = unit_id(session, "652701"), unit_id(session, "652701-D01")
+    old = bole.api("POST", "/api/preparedness/plans", json={
+        "unit_id": county, "title": "旧版预案", "plan_type": "special", "issued_on": "2026-01-05",
+        "status": "in_force", "event_types": ["earthquake"]}).json()["id"]
+    assert bole.api("POST", f"/api/preparedness/plans/{old}/revise",
+                    json={"version": "2", "issued_on": "2026-05-01"}).status_code == 201
+    own = bole.api("POST", "/api/preparedness/plans", json={
+        "unit_id": dept, "title": "部门预案", "plan_type": "department", "issued_on": "2026-01-05",
+        "status": "in_force", "event_types": ["earthquake"]}).json()["id"]
+    site = bole.api("POST", "/api/preparedness/sites", json={"unit_id": unit_id(session, "652701100-V02"),
+                                                              "name": "表单示范点", "category": "village"}).json()["id"]
+    item = bole.api("GET", f"/api/preparedness/sites/{site}/items").json()[0]["id"]
+
+    def state() -> tuple[int, ...]:
+        session.expire_all()
+        return (audit_count(session), *(int(session.scalar(select(func.count()).select_from(m)) or 0)
+                                        for m in (PrepDrill, PrepFiling)),
+                int(session.scalar(select(func.count()).select_from(PrepSiteItem).where(PrepSiteItem.done)) or 0))
+
+    before = state()
+    superseded = bole.form("/preparedness/drills", {"unit_id": county, "title": "旧版演练", "held_on": "2026-05-20",
+                                                    "scope": "special", "form": "tabletop", "plan_ids": [old]})
+    assert superseded.status_code == 409
+    assert zh("This plan has been superseded; link the drill to the version in force.") in superseded.text
+    for office in (dept, unit_id(session, "652701-S01"), unit_id(session, "652701100")):  # itself, a sibling, below
+        filing = bole.form(f"/preparedness/plans/{own}/filings", {"office_id": office, "filed_on": "2026-02-01"})
+        assert filing.status_code == 400
+        assert zh("A plan is filed with an office above its owner.") in filing.text
+    ticked = bole.form(f"/preparedness/site-items/{item}", {"done": "on", "evidence_note": "无附件"})
+    assert ticked.status_code == 400
+    assert zh("An item is marked done only with evidence: attach a file.") in ticked.text
+    assert state() == before
+    # The same forms with good input do write: the office above, the item with its photo.
+    assert bole.form(f"/preparedness/plans/{own}/filings",
+                     {"office_id": county, "filed_on": "2026-02-01"}).status_code == 303
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    assert bole.post(f"/preparedness/site-items/{item}", data={"csrf_token": bole.csrf, "done": "on"},
+                     files={"file": ("evidence.png", png, "image/png")}, follow_redirects=False).status_code == 303
+    after = state()
+    assert after[2] == before[2] + 1 and after[3] == before[3] + 1

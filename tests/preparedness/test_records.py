@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import audit_count, unit_id, zh
 from tests.preparedness.helpers import SYSTEM, plan, set_today
+from yingji.core.models import Unit
 from yingji.preparedness.models import PrepDrill, PrepFiling, PrepPlan, PrepSite, PrepSiteItem
+
+
+def _unit(session: Session, code: str) -> Unit:
+    found = session.get(Unit, unit_id(session, code))
+    assert found is not None
+    return found
 
 
 def _count(session: Session, model: Any) -> int:
@@ -94,8 +101,7 @@ def test_drill_in_the_future_or_for_a_superseded_plan_is_refused(browser: Any, s
 def test_another_countys_plan_or_unit_is_not_found(browser: Any, session: Session) -> None:
     set_today(date(2026, 6, 1))
     jinghe = browser("jinghe")
-    foreign_plan = plan(session, session.get(__import__("yingji.core.models", fromlist=["Unit"]).Unit,
-                                             unit_id(session, "652701")))
+    foreign_plan = plan(session, _unit(session, "652701"))
     session.commit()
     before = _count(session, PrepDrill)
     response = jinghe.api("POST", "/api/preparedness/drills", json={
@@ -233,8 +239,7 @@ def test_plan_status_moves(session: Session) -> None:
     from yingji.preparedness import plans
     from yingji.preparedness.schemas import PlanStatus
 
-    own = plan(session, session.get(__import__("yingji.core.models", fromlist=["Unit"]).Unit,
-                                    unit_id(session, "652701")), status="draft", issued=date(2026, 1, 5))
+    own = plan(session, _unit(session, "652701"), status="draft", issued=date(2026, 1, 5))
     plans.set_status(session, SYSTEM, own.id, PlanStatus(status="in_force"))
     plans.set_status(session, SYSTEM, own.id, PlanStatus(status="superseded"))
     try:

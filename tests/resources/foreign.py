@@ -14,10 +14,10 @@ from yingji.core.models import Unit, User
 
 
 def rows(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[str, int]:
-    """One marked row of every kind the resource routes address by id: a team and an agreement, a catalogue
-    item, a warehouse with a lot and its receipt, a supplier contract, a dispatch allocated from the lot,
-    a shelter (opened), equipment, a requisition, a purchased service and a donation."""
-    from yingji.resources import dispatch, ledger, records, shelters, supplies, teams
+    """One marked row of every kind the resource routes address by id: a team with an agreement and an
+    insurance policy, a catalogue item, a warehouse with a lot and its receipt, a supplier contract, a dispatch
+    allocated from the lot, a shelter (opened), equipment, a requisition, a purchased service and a donation."""
+    from yingji.resources import dispatch, insurance, ledger, records, shelters, supplies, teams
     from yingji.resources import schemas as S
     from yingji.resources.models import ResRule
 
@@ -27,6 +27,9 @@ def rows(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[
     agreement = teams.create_agreement(s, system, S.AgreementCreate(
         unit_id=unit.id, team_id=team.id, title=f"{MARKER}-协议", starts_on=date(2026, 1, 1),
         ends_on=date(2027, 1, 1), note=MARKER))
+    policy = insurance.create_policy(s, system, S.InsuranceCreate(
+        team_id=team.id, insurer=f"{MARKER}-保险公司", policy_no="MARKED-1", insured_count=3,
+        cover_from=date(2026, 1, 1), cover_to=date(2027, 1, 1), note=MARKER))
     item = supplies.create_item(s, system, S.ItemCreate(unit_id=unit.id, name=f"{MARKER}-物资", category="1",
                                                         sector="other", uom="piece"))
     warehouse = supplies.create_warehouse(s, system, S.WarehouseCreate(
@@ -61,4 +64,5 @@ def rows(s: Session, system: Any, as_user: Any, unit: Unit, user: User) -> dict[
             "warehouse_id": warehouse.id, "lot_id": receipt.lot_id, "movement_id": receipt.id,
             "contract_id": contract.id, "res_dispatch_id": request.id, "shelter_id": shelter.id,
             "equipment_id": equipment.id, "requisition_id": requisition.id, "res_service_id": service.id,
-            "donation_id": donation.id, "res_rule_id": int(rule or 1)}
+            "donation_id": donation.id, "res_rule_id": int(rule or 1),
+            "res_insurance_id": policy.id}

@@ -59,6 +59,19 @@ def ledger_balances(session: Session) -> dict[int, tuple[int, int]]:
     return {lot.id: (lot.quantity_milli, int(sums.get(lot.id, 0))) for lot in session.scalars(select(Lot))}
 
 
+def event(session: Session, code: str, title: str = "地震（测试）") -> int:
+    """An incident of the county with this code (committed, so the application sees it)."""
+    from yingji.incidents.models import Event
+
+    unit = session.scalar(select(Unit.id).where(Unit.code == code))
+    assert unit is not None, code
+    row = Event(unit_id=unit, title=title, category="1", subtype="1.2.1", occurred_at=clock.now(), lon=81.10,
+                lat=44.95)
+    session.add(row)
+    session.commit()
+    return row.id
+
+
 def api_ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json()

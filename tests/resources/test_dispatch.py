@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
 from tests.conftest import audit_count, unit_id, zh
-from tests.resources.helpers import api_ok, item, ledger_balances, lots_of, movement_count, warehouse
+from tests.resources.helpers import api_ok, event, item, ledger_balances, lots_of, movement_count, warehouse
+from yingji.resources.models import Dispatch
 
 EPICENTRE = {"lon": 81.10, "lat": 44.95}
 
 
 def _request(client: Any, session: Any, **extra: Any) -> Any:
-    body = {"unit_id": unit_id(session, "652723"), "title": "温泉县地震：帐篷和饮用水", "event_id": 7,
+    if "event_id" not in extra:
+        extra["event_id"] = event(session, "652723", "温泉县地震")
+    body = {"unit_id": unit_id(session, "652723"), "title": "温泉县地震：帐篷和饮用水",
             "destination": "温泉县人民广场", **EPICENTRE,
             "lines": [{"supply_item_id": item(session, "1010101").id, "quantity": "500"},
                       {"supply_item_id": item(session, "1020101").id, "quantity": "10"}], **extra}
@@ -23,7 +30,7 @@ def test_the_wenquan_hour(browser: Any, session: Any) -> None:
     client = browser("wenquan")
     created = _request(client, session)
     did = created["dispatch"]["id"]
-    assert created["dispatch"]["status"] == "requested" and created["dispatch"]["event_id"] == 7
+    assert created["dispatch"]["status"] == "requested" and created["dispatch"]["event_id"] is not None
     api_ok(client.api("POST", f"/api/resources/dispatches/{did}/approve", json={"note": "同意"}))
     suggestions = api_ok(client.get(f"/api/resources/dispatches/{did}/suggestions"))
     county, town = warehouse(session, "温泉县救灾物资储备库"), warehouse(session, "哈日布呼镇")
@@ -150,3 +157,37 @@ def test_surplus_and_shortage_matching(browser: Any, session: Any) -> None:
     assert [(r["to_warehouse_id"], r["from_warehouse_id"], r["quantity"]) for r in rows] == [
         (town.id, warehouse(session, "温泉县救灾物资储备库").id, "80")]
     assert browser("wenquan").get("/api/resources/matches").json() == rows
+
+
+def _dispatch_count(session: Any) -> int:
+    session.expire_all()
+    return int(session.scalar(select(func.count()).select_from(Dispatch)) or 0)
+
+
+@pytest.mark.parametrize("whose", ["another county's", "none"])
+def test_a_dispatch_for_an_event_outside_the_area_is_not_found(browser: Any, session: Any, whose: str) -> None:
+    client = browser("wenquan")
+    event_id = event(session, "652722", "精河县洪水") if whose != "none" else 2_000_000_000
+    before, audited = _dispatch_count(session), audit_count(session)
+    body = {"unit_id": unit_id(session, "652723"), "title": "帐篷", "event_id": event_id,
+            "lines": [{"supply_item_id": item(session, "1010101").id, "quantity": "5"}]}
+    response = client.api("POST", "/api/resources/dispatches", json=body)
+    assert response.status_code == 404, response.text
+    assert response.json()["field"] == "event_id"
+    assert _dispatch_count(session) == before and audit_count(session) == audited
+    # the same in the user's language on the form
+    page = client.form("/resources/dispatches", {"unit_id": body["unit_id"], "title": "帐篷", "event_id": event_id,
+                                                 "item_1": body["lines"][0]["supply_item_id"], "quantity_1": "5"})
+    assert page.status_code == 404 and zh("No such event within your area.") in page.text
+    assert _dispatch_count(session) == before
+    # the prefecture office sees 精河县's event and may name it for a 温泉县 request
+    if whose != "none":
+        created = _request(browser("zhou"), session, event_id=event_id)
+        assert created["dispatch"]["event_id"] == event_id
+
+
+def test_the_database_refuses_a_dispatch_for_an_event_that_does_not_exist(session: Any) -> None:
+    session.add(Dispatch(unit_id=unit_id(session, "652723"), title="x", event_id=2_000_000_000))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()

@@ -74,8 +74,8 @@ def _tips(database: Any, unit_id: int, n: int) -> None:
 def test_lists_cost_a_fixed_number_of_queries(browser: Any, database: Any, session: Session) -> None:
     set_now(local(2026, 7, 14, 9))
     bole = browser("bole")
-    paths = ("/incidents/response/tips", "/api/response/tips", "/incidents/response/evaluations",
-             "/api/response/evaluations", "/incidents/response/tips?export=xlsx")
+    paths = ("/incidents/tips", "/api/response/tips", "/incidents/evaluations",
+             "/api/response/evaluations", "/incidents/tips?export=xlsx")
     counts: dict[str, list[int]] = {p: [] for p in paths}
     for n in (3, 60):
         _tips(database, county(session, "652701"), n)
@@ -86,3 +86,14 @@ def test_lists_cost_a_fixed_number_of_queries(browser: Any, database: Any, sessi
     for path, (few, many) in counts.items():
         assert few == many, f"{path}: {few} queries, then {many}"
         assert many <= 8, f"{path}: {many} queries"
+
+
+def test_the_lists_live_under_incidents_and_their_earlier_addresses_redirect(browser: Any) -> None:
+    bole = browser("bole")
+    for old, new in (("/incidents/response/tips?status=unverified", "/incidents/tips?status=unverified"),
+                     ("/incidents/response/evaluations?state=due", "/incidents/evaluations?state=due")):
+        moved = bole.get(old, follow_redirects=False)
+        assert moved.status_code == 301 and moved.headers["location"] == new
+        assert bole.get(new).status_code == 200
+    assert bole.get("/incidents/tips").text != bole.get("/incidents/999999").text  # no longer an event number
+    assert bole.get("/incidents/999999").status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from yingji.warnings.cap import (
     severity_for_colour,
     to_xml,
 )
+from yingji.warnings.cap.api import check_root, is_cap_alert, parse_element, parse_element_careful
+from yingji.warnings.cap.fast import read_valid
+from yingji.warnings.cap.xmlsafe import load
 from yingji.warnings.cap_cli import app
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cap"
@@ -496,3 +500,92 @@ def test_feed_keeps_going_past_a_refused_embedded_alert() -> None:
     assert items[0].error is not None and items[0].error.path == "/feed/entry[1]/content/alert"
     assert items[1].result is not None and items[1].result.alert == _yingji_alert()
     assert items[2].link == "https://example.cn/a.xml"
+
+
+# -- the quick reader (schema-valid CAP 1.2) and the careful reader give the same result ---------
+
+
+def _both_ways(el: etree._Element) -> tuple[object, object]:
+    """(quick result, careful result) for one ``<alert>`` element: a ParseResult or the problems."""
+
+    def run(fn: Callable[[], object]) -> object:
+        try:
+            return fn()
+        except CapError as exc:
+            return exc.problems
+
+    return run(lambda: parse_element(el)), run(lambda: parse_element_careful(el, check_root(el)))
+
+
+def _alert_elements(data: bytes) -> list[etree._Element]:
+    try:
+        root = load(data)
+    except CapError:
+        return []
+    return [el for el in root.iter() if is_cap_alert(el)]
+
+
+@pytest.mark.parametrize("row", [pytest.param(r, id=r["file"]) for r in ROWS] or [None])
+def test_quick_and_careful_readers_agree_over_corpus(row: dict[str, str] | None) -> None:
+    elements = _alert_elements(_read(row))
+    for el in elements:
+        quick, careful = _both_ways(el)
+        assert quick == careful
+    if row is not None and row["expected_xsd12"] == "valid":
+        assert len(elements) == 1
+        assert read_valid(elements[0]) is not None  # the quick reader really read it
+
+
+_AREA = "<area><areaDesc>a</areaDesc>{}</area>"
+QUICK_CASES = [  # (info body, read by the quick reader?)
+    (_AREA.format("<polygon>1,2 3,4 5,6 1,2</polygon>"), True),
+    (_AREA.format("<polygon>\n  +1.5,.5\t3,4 5.,6 +1.5,0.5 </polygon>"), False),
+    (_AREA.format("<polygon>1e1,2 3,4 5,6 10,2</polygon>"), False),
+    (_AREA.format("<polygon>1,2  3,4\n5,6 1,2</polygon><polygon> </polygon>"), True),
+    (_AREA.format("<polygon>-0,2 3.25,4 5,-6.5 -0,2</polygon>"), True),
+    (_AREA.format("<polygon>1,2 3,4 5,6 1,3</polygon>"), False),
+    (_AREA.format("<polygon>1,2 3,4 1,2</polygon>"), False),
+    (_AREA.format("<polygon>1,2 3,4 91,6 1,2</polygon>"), False),
+    (_AREA.format("<polygon>1,2 3,4 5, 6 1,2</polygon>"), False),
+    (_AREA.format("<polygon>,2 3,4 5,6 1,2</polygon>"), False),
+    (_AREA.format("<circle>44.5,82.9 10</circle><circle></circle>"), True),
+    (_AREA.format("<circle>44.5,82.9 -1</circle>"), False),
+    (_AREA.format("<ceiling>5</ceiling>"), True),
+    (_AREA.format("<altitude>7</altitude><ceiling>5</ceiling>"), False),
+    (_AREA.format("<geocode><valueName>GB</valueName><!-- c --><value>652722</value></geocode>"), True),
+    ("<effective>2026-07-01T10:00:00+08:00</effective><expires>2026-07-01T09:00:00+08:00</expires>", False),
+    ("<onset>2026-07-01T10:00:00+08:00</onset><expires>2026-07-01T11:00:00+08:00</expires>", True),
+    ("<effective>2026-02-30T10:00:00+08:00</effective>", False),
+    ("<resource><resourceDesc>map</resourceDesc><mimeType> image/png </mimeType><size>-5</size></resource>", False),
+    ("<resource><resourceDesc>map</resourceDesc><mimeType>image/png</mimeType><size>+12</size></resource>", True),
+    ("<language> zh-CN </language><headline>暴雨<!-- c -->橙色预警</headline><web> http://x.cn </web>", True),
+]
+
+
+@pytest.mark.parametrize(("body", "quick"), QUICK_CASES)
+def test_quick_and_careful_readers_agree_on_edge_cases(body: str, quick: bool) -> None:
+    (el,) = _alert_elements(_alert_xml(body))
+    assert (read_valid(el) is not None) == quick
+    assert _both_ways(el)[0] == _both_ways(el)[1]
+
+
+REF = "<references>a@b,X-1,2026-07-01T07:00:00+08:00</references>"
+HEADER_CASES = [  # (replacements in the header, read by the quick reader?)
+    ([("Alert", "Update")], True),
+    ([("Alert", "Cancel"), ("Public</scope>", "Public</scope><references> </references>")], True),
+    ([("Alert", "Update"), ("Public</scope>", "Public</scope>" + REF)], True),
+    ([("Public</scope>", "Public</scope><references>a@b,X-1</references>")], False),
+    ([("Public", "Restricted")], True),
+    ([("Public", "Private")], True),
+    ([("<identifier>T-1", "<identifier>T 1")], False),
+]
+
+
+@pytest.mark.parametrize(("changes", "quick"), HEADER_CASES)
+def test_quick_and_careful_readers_agree_on_header_cases(changes: list[tuple[str, str]], quick: bool) -> None:
+    doc = _alert_xml("").decode()
+    for old, new in changes:
+        doc = doc.replace(old, new, 1)
+    (el,) = _alert_elements(doc.encode())
+    assert (read_valid(el) is not None) == quick
+    assert _both_ways(el)[0] == _both_ways(el)[1]

@@ -162,7 +162,8 @@ def preview(db: DB, principal: CurrentPrincipal, alert_id: IdPath) -> Any:
     from yingji.warnings.targeting import target_of
 
     alert = lastmile.visible_alert(db, principal, alert_id)
-    return {**delivery.preview(db, target_of(db, alert)), "problems": delivery.problems(db, alert)}
+    shown = delivery.preview(db, target_of(db, alert))
+    return {**shown, "problems": delivery.problems(db, alert, shown=shown)}
 
 
 # --- public: subscription, "received", receipts ---------------------------------------------------------------------

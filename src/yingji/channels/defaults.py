@@ -23,6 +23,7 @@ BATCH_SIZE = "worker_batch_size"
 CODE_MINUTES = "subscription_code_minutes"
 CODE_ATTEMPTS = "subscription_code_attempts"
 CODE_PER_HOUR = "subscription_codes_per_phone_hour"
+FAILURE_WINDOW = "failure_window_hours"
 
 CHANNEL_RULES = [
     {"key": SEGMENT_LENGTH, "value": 70, "unit": "chars",
@@ -45,6 +46,9 @@ CHANNEL_RULES = [
      "source": "[C] common practice: a code is void after 5 wrong tries"},
     {"key": CODE_PER_HOUR, "value": 5, "unit": "codes",
      "source": "[C] common practice: at most 5 codes to one phone number an hour"},
+    {"key": FAILURE_WINDOW, "value": 24, "unit": "h",
+     "source": "[C] the sign-off page reports gateways and endpoints that failed in the past day (a day of "
+               "traffic shows a broken peer; older failures are history)"},
 ]
 DEFAULTS: dict[str, int] = {str(row["key"]): int(str(row["value"])) for row in CHANNEL_RULES}
 

@@ -62,7 +62,7 @@ from yingji.channels.models import (
     Endpoint,
     Recipient,
 )
-from yingji.channels.registry import CHANNELS, ENDPOINT_CHANNELS, PERSON_CHANNELS
+from yingji.channels.registry import CHANNEL_LABELS, CHANNELS, ENDPOINT_CHANNELS, PERSON_CHANNELS
 from yingji.core import audit
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, in_subtree
@@ -223,14 +223,97 @@ def channel_instances(session: Session) -> dict[str, Channel]:
 
 
 TOO_LONG = N_("The message is too long for %(channel)s (%(language)s): %(why)s. Shorten the text.")
+SWITCHED_OFF = N_("%(channel)s is switched off: %(count)s in the area will not get this warning.")
+NOBODY = N_("No one in the area is reached by %(channel)s.")
+BLIND = N_("%(count)s villages in the area have no channel at all: %(names)s.")
+GATEWAY_FAILING = N_("%(channel)s: %(failed)s of %(total)s messages failed in the past %(hours)s hours "
+                     "(last error: %(detail)s).")
+ENDPOINT_FAILING = N_("%(name)s (%(channel)s) failed on its last message: %(detail)s")
+MORE_ENDPOINTS_FAILING = N_("…and %(count)s more endpoints in the area whose last message failed.")
+BLIND_NAMES_SHOWN = 10  # villages named in the problem line; the preview lists them all
+ENDPOINTS_SHOWN = 10
 
 
-def problems(session: Session, alert: Any) -> list[str]:
-    """Why the alert's text cannot go through a channel that will carry it (translated), or [] when it can."""
+def problems(session: Session, alert: Any, shown: dict[str, Any] | None = None) -> list[str]:
+    """What stands between the alert and the people in its area, in the reader's language, for the sign-off page:
+
+    * texts too long for a channel that will carry them (these refuse the issue);
+    * channels switched off although people or endpoints in the area depend on them, and switched-on
+      channels that reach no one there;
+    * villages in the area with no channel at all (blind spots);
+    * gateways (SMS, mail) with failed messages in the past ``failure_window_hours``, and endpoints in the
+      area whose last message within that window failed.
+
+    ``shown``: the :func:`preview` of the same target when the caller already has it (saves its queries).
+    """
     from yingji.i18n import gettext
+    from yingji.warnings.targeting import target_of
 
-    return [gettext(TOO_LONG) % {"channel": c, "language": lang, "why": why}
-            for c, lang, why in length_problems(session, alert)]
+    out = [gettext(TOO_LONG) % {"channel": c, "language": lang, "why": why}
+           for c, lang, why in length_problems(session, alert)]
+    target = target_of(session, alert)
+    if target.empty:
+        return out
+    shown = shown if shown is not None else preview(session, target)
+    enabled = set(enabled_channels(session))
+    for name in CHANNELS:
+        count = int(shown["channels"].get(name, 0))
+        label = gettext(CHANNEL_LABELS[name])
+        if count and name not in enabled:
+            out.append(gettext(SWITCHED_OFF) % {"channel": label, "count": count})
+        elif not count and name in enabled:
+            out.append(gettext(NOBODY) % {"channel": label})
+    blind = shown["blind_spots"]
+    if blind:
+        names = "、".join(b["name"] for b in blind[:BLIND_NAMES_SHOWN])
+        names += "…" if len(blind) > BLIND_NAMES_SHOWN else ""
+        out.append(gettext(BLIND) % {"count": len(blind), "names": names})
+    hours = defaults.value(session, defaults.FAILURE_WINDOW)
+    since = clock.now() - timedelta(hours=hours)
+    used = [name for name in PERSON_CHANNELS if name in enabled and shown["channels"].get(name)]
+    for name, failed, total, detail in failing_gateways(session, used, since):
+        out.append(gettext(GATEWAY_FAILING) % {"channel": gettext(CHANNEL_LABELS[name]), "failed": failed,
+                                                "total": total, "hours": hours, "detail": detail or "—"})
+    endpoints = failing_endpoints(session, target, since)
+    for name, channel, detail in endpoints[:ENDPOINTS_SHOWN]:
+        out.append(gettext(ENDPOINT_FAILING) % {"name": name, "channel": gettext(CHANNEL_LABELS[channel]),
+                                                 "detail": detail or "—"})
+    if len(endpoints) > ENDPOINTS_SHOWN:
+        out.append(gettext(MORE_ENDPOINTS_FAILING) % {"count": len(endpoints) - ENDPOINTS_SHOWN})
+    return out
+
+
+def _failed_attempt() -> ColumnElement[bool]:
+    """The row's last attempt failed: given up, or waiting for a retry."""
+    return or_(Delivery.status == FAILED, and_(Delivery.status == QUEUED, Delivery.attempts > 0))
+
+
+def failing_gateways(session: Session, channels: list[str], since: datetime) -> list[tuple[str, int, int, str]]:
+    """(channel, failed, attempted, last error) for each of ``channels`` with failed messages since ``since``."""
+    if not channels:
+        return []
+    failed = _failed_attempt()
+    attempted = or_(failed, Delivery.status.in_(REACHED_STATES))
+    rows = session.execute(select(Delivery.channel, func.count(case((failed, 1))), func.count(), func.max(
+        case((failed, Delivery.id)))).where(Delivery.channel.in_(channels), Delivery.created_at >= since, attempted)
+        .group_by(Delivery.channel)).tuples().all()
+    found = [(name, int(n_failed), int(total), last) for name, n_failed, total, last in rows if n_failed]
+    details = dict(session.execute(select(Delivery.id, Delivery.detail).where(
+        Delivery.id.in_([last for *_rest, last in found]))).tuples().all()) if found else {}
+    return [(name, n_failed, total, details.get(last) or "") for name, n_failed, total, last in
+            sorted(found, key=lambda r: list(CHANNELS).index(r[0]))]
+
+
+def failing_endpoints(session: Session, target: Any, since: datetime) -> list[tuple[str, str, str]]:
+    """(name, channel, error) of the active endpoints in ``target`` whose last message since ``since`` failed."""
+    latest = select(func.max(Delivery.id)).where(Delivery.endpoint_id.is_not(None), Delivery.created_at >= since,
+                                                 or_(_failed_attempt(), Delivery.status.in_(REACHED_STATES))
+                                                 ).group_by(Delivery.endpoint_id)
+    rows = session.execute(select(Endpoint.name, Endpoint.channel, Delivery.detail).join(
+        Delivery, Delivery.endpoint_id == Endpoint.id).where(
+        Delivery.id.in_(latest), _failed_attempt(), Endpoint.active.is_(True),
+        _in_target(session, target, Endpoint)).order_by(Endpoint.name)).tuples().all()
+    return [(name, channel, detail or "") for name, channel, detail in rows]
 
 
 def length_problems(session: Session, alert: Any) -> list[tuple[str, str, str]]:

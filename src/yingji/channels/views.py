@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from yingji.channels import defaults, delivery, lastmile, recipients
 from yingji.channels.models import DELIVERY_STATES, ENDPOINT_KINDS, LANGUAGES, RECIPIENT_KINDS
-from yingji.channels.registry import CHANNELS
+from yingji.channels.registry import CHANNEL_LABELS, CHANNELS
 from yingji.channels.schemas import CodeIn, ConfigIn, EndpointIn, RecipientIn, SubscriptionIn
 from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
@@ -40,8 +40,6 @@ KIND_LABELS = {"info_officer": N_("information officer"), "village_head": N_("vi
 ENDPOINT_LABELS = {"loudspeaker": N_("broadcast terminal / loudspeaker"), "display": N_("display screen"),
                    "tv": N_("TV station"), "radio": N_("radio station"), "wecom_group": N_("WeCom group robot"),
                    "dingtalk_group": N_("DingTalk group robot")}
-CHANNEL_LABELS = {"email": N_("mail"), "sms": N_("SMS"), "wecom": N_("WeCom"), "dingtalk": N_("DingTalk"),
-                  "webhook": N_("webhook")}
 STATE_LABELS = {"queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"), "delivered": N_("delivered"),
                 "failed": N_("failed"), "acknowledged": N_("acknowledged")}
 LANGUAGE_LABELS = {"zh-CN": N_("Chinese"), "en": N_("English"), "mn": N_("Mongolian"), "ug": N_("Uyghur")}
@@ -51,7 +49,8 @@ RULE_LABELS = {defaults.SEGMENT_LENGTH: N_("SMS segment length"), defaults.MAX_S
                defaults.BATCH_SIZE: N_("messages per worker batch"),
                defaults.CODE_MINUTES: N_("confirmation code valid for"),
                defaults.CODE_ATTEMPTS: N_("wrong codes at most"),
-               defaults.CODE_PER_HOUR: N_("codes per phone number an hour")}
+               defaults.CODE_PER_HOUR: N_("codes per phone number an hour"),
+               defaults.FAILURE_WINDOW: N_("failures shown at sign-off from the past")}
 LABELS = {"kinds": KIND_LABELS, "endpoint_kinds": ENDPOINT_LABELS, "channels": CHANNEL_LABELS,
           "states": STATE_LABELS, "languages": LANGUAGE_LABELS, "coverage_states": lastmile.COVERAGE_STATES}
 

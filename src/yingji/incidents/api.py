@@ -26,6 +26,8 @@ from yingji.incidents.schemas import (
     ForwardIn,
     HopRead,
     KnownEventCreate,
+    QueryIn,
+    QueryRead,
     ReportCreate,
     ReportRead,
     Submitted,
@@ -176,7 +178,14 @@ def detail(db: DB, principal: CurrentPrincipal, event_id: IdPath) -> Any:
     return json_response(EventDetail(
         **base, reports=[ReportRead.model_validate(r) for r in service.reports_of(db, event)],
         hops=[HopRead.model_validate(h) for h in service.hops_of(db, event)],
-        flags=[FlagRead.model_validate(f) for f in service.flags_of(db, event)]))
+        flags=[FlagRead.model_validate(f) for f in service.flags_of(db, event)],
+        queries=[QueryRead.model_validate(q) for q in service.queries_of(db, event)]))
+
+
+@router.post("/{event_id}/queries", response_model=QueryRead, status_code=201)
+def query_event(db: DB, principal: CurrentPrincipal, event_id: IdPath, data: QueryIn) -> Any:
+    """A query from above (核报): the level above asks the unit responsible to report on the event."""
+    return service.query_event(db, principal, event_id, data.question)
 
 
 @router.post("/{event_id}/reports", response_model=Submitted, status_code=201)

@@ -1,6 +1,7 @@
 """Flags for a person to decide on, each with its evidence.
 
-- late (迟报): a first report filed after its limit, or a desk that had not signed/forwarded within its limit;
+- late (迟报): a first report filed after its limit, a desk that had not signed/forwarded within its limit, or an
+  ongoing event with no follow-up (续报) within the interval its level asks for (rule ``followup.per_day.N``);
 - missed (漏报): an event known from another source with no report from the responsible unit inside the limit;
 - signals for review as concealed or false (瞒报/谎报): the level raised after the first report, deaths or
   serious injuries revised upward by the threshold or more, a first report filed only after the level above
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from yingji import clock
@@ -23,7 +24,7 @@ from yingji.duty import routing
 from yingji.errors import Conflict, PermissionDenied
 from yingji.i18n import N_, gettext
 from yingji.incidents import defaults
-from yingji.incidents.models import Event, Flag, Hop, Report
+from yingji.incidents.models import Event, EventQuery, Flag, Hop, Report
 
 REVIEW_KINDS = ("level_raised", "casualties_revised", "after_query")
 FLAG_LABELS = {
@@ -42,7 +43,8 @@ EVIDENCE_LABELS = {
     "field": N_("figure"), "first": N_("in the first report"), "now": N_("now"), "threshold": N_("threshold"),
     "known_from": N_("known from"), "known_at": N_("known at"), "deadline": N_("deadline"),
     "checked_at": N_("checked at"), "hop_id": N_("hop"), "stage": N_("desk"), "received_at": N_("received at"),
-    "due_at": N_("due at"), "done_at": N_("done at"),
+    "due_at": N_("due at"), "done_at": N_("done at"), "query_id": N_("query"), "asked_by": N_("asked by"),
+    "interval_seconds": N_("follow-up interval (seconds)"),
 }
 
 
@@ -83,10 +85,8 @@ def on_report(session: Session, principal: Principal, event: Event, report: Repo
                evidence={"report_id": report.id, "occurred_at": _iso(event.occurred_at),
                          "reported_at": _iso(report.reported_at), "late_by_seconds": report.late_by,
                          "limit_seconds": rules.limit("report", report.level or report.suggested_level or 4)})
-    if report.kind == "first" and event.known_from == "query_from_above":
-        _raise(session, principal, event, kind="after_query", ref=f"report:{report.id}", unit_id=report.unit_id,
-               evidence={"report_id": report.id, "asked_at": _iso(event.known_at),
-                         "reported_at": _iso(report.reported_at)})
+    if report.kind == "first":
+        _after_query(session, principal, event, report)
     if first is None or report.kind == "first":
         return
     base = first.level or first.suggested_level
@@ -96,6 +96,23 @@ def on_report(session: Session, principal: Principal, event: Event, report: Repo
                evidence={"first_report_id": first.id, "first_level": base, "report_id": report.id,
                          "level": now_level})
     _revised(session, principal, event, report, first, rules)
+
+
+def _after_query(session: Session, principal: Principal, event: Event, report: Report) -> None:
+    """A first report filed at or after a query from above (the earliest one counts): the event recorded as
+    known from a query, or a query (核报) made on it before the report."""
+    evidence: dict[str, Any] | None = None
+    if event.known_from == "query_from_above":
+        evidence = {"asked_at": _iso(event.known_at)}
+    if event.known_from != "report":  # an event made with its first report cannot have been asked about
+        asked = session.scalar(select(EventQuery).where(EventQuery.event_id == event.id,
+                                                        EventQuery.asked_at <= report.reported_at)
+                               .order_by(EventQuery.asked_at, EventQuery.id).limit(1))
+        if asked is not None and (evidence is None or asked.asked_at < event.known_at):
+            evidence = {"query_id": asked.id, "asked_at": _iso(asked.asked_at), "asked_by": asked.asked_by_name}
+    if evidence is not None:
+        _raise(session, principal, event, kind="after_query", ref=f"report:{report.id}", unit_id=report.unit_id,
+               evidence={"report_id": report.id, **evidence, "reported_at": _iso(report.reported_at)})
 
 
 def _revised(session: Session, principal: Principal, event: Event, report: Report, first: Report,
@@ -140,6 +157,51 @@ def mark_missed_due(session: Session, principal: Principal) -> int:
     return sum(1 for event in list(events) if check_missed(session, principal, event, rules, now))
 
 
+# --- follow-ups due ---------------------------------------------------------------------------------------------
+
+def followup_interval(rules: defaults.Rules, level: int) -> int:
+    """Seconds between reports while an event is ongoing: a day divided by the follow-ups a day its level asks."""
+    return 86400 // max(rules.value(f"followup.per_day.{level}"), 1)
+
+
+def followup_overdue(session: Session, principal: Principal, event: Event, latest: Report, rules: defaults.Rules,
+                     now: datetime) -> bool:
+    """Late (once per latest report) when the event is still open and nothing was reported within the interval
+    after its latest report; at the end of the interval itself it is not late."""
+    if event.status != "open":
+        return False
+    level = event.level or event.suggested_level or 4
+    interval = followup_interval(rules, level)
+    due = latest.reported_at + timedelta(seconds=interval)
+    if now <= due:
+        return False
+    flag = _raise(session, principal, event, kind="late", ref=f"followup:{latest.id}", unit_id=event.unit_id,
+                  evidence={"report_id": latest.id, "reported_at": _iso(latest.reported_at),
+                            "interval_seconds": interval, "due_at": _iso(due), "checked_at": _iso(now),
+                            "late_by_seconds": int((now - due).total_seconds())})
+    if flag is None:
+        return False
+    _tell_desk(session, principal, event.unit_id, gettext("Follow-up report (续报) overdue: %(title)s") %
+               {"title": event.title}, f"/incidents/{event.id}")
+    return True
+
+
+def mark_followups_due(session: Session, principal: Principal) -> int:
+    """The periodic job: open events whose latest report is older than their follow-up interval are marked late
+    and the desk told, once per latest report."""
+    now = clock.now()
+    rules = defaults.rules(session)
+    shortest = min(followup_interval(rules, level) for level in (1, 2, 3, 4))
+    latest = (select(Report.event_id, func.max(Report.seq).label("seq")).join(Event, Event.id == Report.event_id)
+              .where(text("incident_events.status = 'open'"), Event.report_count > 0).group_by(Report.event_id)
+              .subquery())
+    rows = session.execute(select(Event, Report).join(latest, latest.c.event_id == Event.id)
+                           .join(Report, (Report.event_id == latest.c.event_id) & (Report.seq == latest.c.seq))
+                           .where(Report.reported_at < now - timedelta(seconds=shortest))
+                           .order_by(Event.id).limit(1000)).all()
+    return sum(1 for event, report in rows if followup_overdue(session, principal, event, report, rules, now))
+
+
 # --- late hops -------------------------------------------------------------------------------------------------
 
 def late_if_past(session: Session, principal: Principal, hop: Hop, now: datetime) -> bool:
@@ -169,7 +231,8 @@ def mark_late_due(session: Session, principal: Principal) -> int:
     return sum(1 for hop in hops if late_if_past(session, principal, hop, now))
 
 
-def _tell_desk(session: Session, principal: Principal, unit_id: int, subject: str, link: str) -> None:
+def _tell_desk(session: Session, principal: Principal, unit_id: int, subject: str, link: str,
+               also: list[User] | None = None) -> None:
     people = routing.on_duty(session, unit_id)
     users: list[User] = list(people.officers)
     if people.leader is not None and people.leader not in users:
@@ -178,6 +241,7 @@ def _tell_desk(session: Session, principal: Principal, unit_id: int, subject: st
         head = session.get(User, people.desk.head_id)
         if head is not None:
             users.append(head)
+    users += [u for u in also or [] if u not in users]
     if users:
         notify.notify(session, principal, users=users, subject=subject, body=subject, link=link)
 

@@ -1,9 +1,9 @@
 """Submissions with an ``Idempotency-Key``: a retry gets the stored answer, never a second record.
 
-The key row is claimed first, in the submission's own transaction, with INSERT … ON CONFLICT DO NOTHING:
-a concurrent request with the same key waits on the unique index until the first one commits (or rolls
-back) and then finds its row. The answer is stored in the same row before the commit, so a key that is
-in the database always carries the answer that was sent.
+A stored key is answered at once. A new one is inserted with its answer at the end of the submission's own
+transaction, with INSERT … ON CONFLICT DO NOTHING: a concurrent request with the same key waits on the
+unique index until the first one commits (or rolls back); finding the key taken, it rolls its own work
+back and answers with the stored answer. A key in the database always carries the answer that was sent.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,28 +55,42 @@ def _insert(session: Session) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IdempotentSubmission)
 
 
+def _stored(session: Session, owner: str, key: str, request_hash: str) -> Answer | None:
+    row = session.scalar(select(IdempotentSubmission).where(IdempotentSubmission.owner == owner,
+                                                            IdempotentSubmission.key == key))
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise Conflict("This Idempotency-Key was already used for a different submission. "
+                       "Use a new key for a new submission.")
+    return Answer(status_code=row.status_code, body=dict(row.body), replayed=True)
+
+
 def submit(session: Session, principal: Principal, key: str | None, request_hash: str,
            run: Callable[[], Answer]) -> Answer:
-    """Run the submission once per (principal, key); later calls with the key get the stored answer."""
+    """Run the submission once per (principal, key); later calls with the key get the stored answer.
+
+    A retry is answered from the stored row without running anything. Otherwise the submission runs and
+    its key is inserted last, with the answer, in the same transaction (so the write transaction is not
+    opened before the submission's own reads are done). Two requests racing with one key meet on the
+    unique index: the second waits for the first to commit, finds the key taken, drops its own work and
+    answers with the first one's answer."""
     if key is None:
         return run()
     key = check_key(key)
     owner = owner_of(principal)
+    found = _stored(session, owner, key, request_hash)
+    if found is not None:
+        return found
+    answer = run()
     claim = _insert(session).values(owner=owner, key=key, unit_id=principal.unit_id, request_hash=request_hash,
-                                    status_code=0, body={}, created_at=clock.now())
+                                    status_code=answer.status_code, body=answer.body, created_at=clock.now())
     claimed = session.execute(claim.on_conflict_do_nothing(index_elements=["owner", "key"])
                               .returning(IdempotentSubmission.id)).first()
-    if claimed is None:
-        row = session.scalar(select(IdempotentSubmission).where(IdempotentSubmission.owner == owner,
-                                                                IdempotentSubmission.key == key))
-        if row is None or row.status_code == 0:
-            raise Conflict("A submission with this Idempotency-Key is still being processed. Try again shortly.")
-        if row.request_hash != request_hash:
-            raise Conflict("This Idempotency-Key was already used for a different submission. "
-                           "Use a new key for a new submission.")
-        return Answer(status_code=row.status_code, body=dict(row.body), replayed=True)
-    answer = run()
-    session.execute(update(IdempotentSubmission).where(IdempotentSubmission.owner == owner,
-                                                       IdempotentSubmission.key == key)
-                    .values(status_code=answer.status_code, body=answer.body))
-    return answer
+    if claimed is not None:
+        return answer
+    session.rollback()  # the same key won a race: nothing of this run is kept
+    found = _stored(session, owner, key, request_hash)
+    if found is None:
+        raise Conflict("A submission with this Idempotency-Key is still being processed. Try again shortly.")
+    return found

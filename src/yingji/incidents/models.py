@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yingji import clock
 from yingji.db import Base, Timestamped
@@ -51,6 +51,9 @@ class IncidentRule(Timestamped, Base):
     source: Mapped[str] = mapped_column(Text)
 
 
+PARTIAL_COLUMNS = ("occurred_at", "unit_id", "level", "category")
+
+
 class Event(Timestamped, Base):
     """An emergency event: where and what, its level, open or closed, and how it became known."""
 
@@ -60,16 +63,26 @@ class Event(Timestamped, Base):
         Index("ix_incident_events_unit_occurred", "unit_id", "occurred_at"),
         Index("ix_incident_events_category_occurred", "category", "occurred_at"),
         Index("ix_incident_events_level_occurred", "level", "occurred_at"),
-        # Open events and flagged ones are few among many: partial indexes find them, newest first.
-        Index("ix_incident_events_open", "occurred_at", sqlite_where=text("status = 'open'"),
+        # Open events and flagged ones are few among many: partial indexes find them, newest first, and carry
+        # the unit, level and category so that those are checked without reading the row.
+        Index("ix_incident_events_open", *PARTIAL_COLUMNS, sqlite_where=text("status = 'open'"),
               postgresql_where=text("status = 'open'")),
-        Index("ix_incident_events_late", "occurred_at", sqlite_where=text("flag_late = 1"),
+        Index("ix_incident_events_late", *PARTIAL_COLUMNS, sqlite_where=text("flag_late = 1"),
               postgresql_where=text("flag_late")),
-        Index("ix_incident_events_missed", "occurred_at", sqlite_where=text("flag_missed = 1"),
+        Index("ix_incident_events_missed", *PARTIAL_COLUMNS, sqlite_where=text("flag_missed = 1"),
               postgresql_where=text("flag_missed")),
-        Index("ix_incident_events_review", "occurred_at", sqlite_where=text("flag_review = 1"),
+        Index("ix_incident_events_review", *PARTIAL_COLUMNS, sqlite_where=text("flag_review = 1"),
               postgresql_where=text("flag_review")),
         Index("ix_incident_events_unreported", "first_report_at", "flag_missed"),
+        # The list by place reads each unit's newest events; with a category or a level as well, these give
+        # exactly the matching rows in order (a rare category or level is not searched for through most rows).
+        Index("ix_incident_events_unit_category_occurred", "unit_id", "category", "occurred_at"),
+        Index("ix_incident_events_unit_level_occurred", "unit_id", "level", "occurred_at"),
+        Index("ix_incident_events_category_level_occurred", "category", "level", "occurred_at"),
+        # The statistics (oversight.stats.grouped) read events through this one: unit, time, then every column
+        # the tables group or sum, so a month of a unit is one range of the index and no table row is read.
+        Index("ix_incident_events_stats", "unit_id", "occurred_at", "category", "subtype", "level", "deaths",
+              "injured", "missing", "direct_loss"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +161,8 @@ class Report(Base):
     attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     # Seconds past the limit when it was filed (迟报), 0 when on time; None when no limit applied.
     late_by: Mapped[int | None] = mapped_column(Integer)
+    # Set when filing, so that the event, its report and the hop are written in one flush; never loaded.
+    event: Mapped[Event] = relationship(lazy="raise")
 
 
 class Hop(Base):
@@ -158,6 +173,9 @@ class Hop(Base):
     __table_args__ = (
         Index("ix_incident_hops_queue", "unit_id", "done_at", "due_at"),
         Index("ix_incident_hops_due", "done_at", "late_at", "due_at"),
+        # Hops whose desk has not been told yet (the dispatch job runs after the commit): few, found at once.
+        Index("ix_incident_hops_undispatched", "id", sqlite_where=text("dispatched_at IS NULL"),
+              postgresql_where=text("dispatched_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -182,6 +200,12 @@ class Hop(Base):
     # When the hop's obligation was met (forwarded; or signed when it need not go further).
     done_at: Mapped[datetime | None]
     late_at: Mapped[datetime | None]  # marked late by the job (once)
+    # When the desk's duty officers were told (by the dispatch job after the commit); a hop signed at once
+    # (the desk reported itself) needs no telling and carries its receipt time.
+    dispatched_at: Mapped[datetime | None]
+    # Set when filing (one flush for event, report and hop); never loaded.
+    event: Mapped[Event] = relationship(lazy="raise")
+    report: Mapped[Report] = relationship(lazy="raise")
 
 
 class Flag(Base):
@@ -201,6 +225,25 @@ class Flag(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class EventQuery(Base):
+    """A query from above (核报/询问): the prefecture, or a county over a township, asks the unit responsible
+    for an event it knows of to report on it. ``unit_id`` is the unit asked (the event's unit)."""
+
+    __tablename__ = "incident_queries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("incident_events.id", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    asked_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    asked_by_name: Mapped[str] = mapped_column(String(100), default="")
+    asked_at: Mapped[datetime] = mapped_column(default=clock.now)
+    question: Mapped[str] = mapped_column(Text, default="")
+    # The first report filed on the event after the query (the answer), when there is one.
+    answered_report_id: Mapped[int | None] = mapped_column(ForeignKey("incident_reports.id", ondelete="RESTRICT"))
+    answered_at: Mapped[datetime | None]
 
 
 class IdempotentSubmission(Base):

@@ -235,10 +235,29 @@ class FlagRead(BaseModel):
     decision_note: str
 
 
+class QueryIn(Clean):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+class QueryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    event_id: int
+    unit_id: int
+    asked_by_unit_id: int | None
+    asked_by_name: str
+    asked_at: datetime
+    question: str
+    answered_report_id: int | None
+    answered_at: datetime | None
+
+
 class EventDetail(EventRead):
     reports: list[ReportRead]
     hops: list[HopRead]
     flags: list[FlagRead]
+    queries: list[QueryRead] = []
 
 
 class Submitted(BaseModel):

@@ -8,25 +8,32 @@ taken from the rules by level; flags (late, missed, signals of concealment) live
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import math
+import os
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, true
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select, text, true, union_all, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, aliased
 
 from yingji import clock
 from yingji.core import audit, roles
-from yingji.core.models import Attachment, Unit
+from yingji.core.models import Attachment, Unit, User
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped, unit_in_scope
 from yingji.duty import routing
 from yingji.errors import Conflict, PermissionDenied, UserError
 from yingji.i18n import gettext
 from yingji.incidents import defaults, flags
-from yingji.incidents.models import Event, Flag, Hop, IncidentCategory, Report
+from yingji.incidents.models import Event, EventQuery, Flag, Hop, IncidentCategory, Report
 from yingji.incidents.schemas import KNOWN_FROM, EventCreate, ReportCreate, ReportFields
 
+log = logging.getLogger(__name__)
 COUNTY_KINDS = ("county", "zone")
 DISPATCH_KIND = "incident_report"
 LIST_COUNT_CAP = 1_000
@@ -83,8 +90,8 @@ def desks_for(session: Session, unit_id: int) -> Desks:
     return Desks(county=county, prefecture=prefecture)
 
 
-def _is_within(unit: Unit, ancestor: Unit) -> bool:
-    return unit.path.startswith(ancestor.path)
+def _is_within(path: str, ancestor: Unit) -> bool:
+    return path.startswith(ancestor.path)
 
 
 # --- checks ------------------------------------------------------------------------------------------------
@@ -129,6 +136,62 @@ def check_level(level: int | None, suggested: int | None, reason: str) -> None:
         raise UserError("The level differs from the one the figures suggest: give the reason.", field="level_reason")
 
 
+# --- one writer at a time (SQLite) ------------------------------------------------------------------------
+
+GATE_WAIT = 5.0  # seconds a submission waits for the gate before going on (SQLite's own lock still holds)
+GATE_POLL = 0.0005  # seconds between tries for the gate file of the other processes
+_write_gate = threading.Lock()
+_gate_files: dict[str, int] = {}
+
+
+def _gate_file(session: Session) -> int | None:
+    """This process's handle on the database's gate file (one per database file), or None in memory."""
+    bind = session.get_bind()
+    path = (bind if isinstance(bind, Engine) else bind.engine).url.database
+    if not path or path == ":memory:":
+        return None
+    if path not in _gate_files:
+        _gate_files[path] = os.open(f"{path}-incidents-gate", os.O_RDWR | os.O_CREAT, 0o600)
+    return _gate_files[path]
+
+
+def enter_write(session: Session) -> None:
+    """On SQLite one transaction writes at a time. Submissions queue at a gate — a lock among this process's
+    threads, then a lock on a file beside the database among the processes — taken just before their first
+    write and held until the transaction ends. Waiting there is woken at once (the file tried every half
+    millisecond), where waiting on SQLite's own lock sleeps 1, 2, 5 … up to 100 ms between tries, which
+    under a burst leaves the database idle while writers sleep. PostgreSQL writes concurrently: no gate."""
+    if session.info.get("incident_gate") or session.get_bind().dialect.name != "sqlite":
+        return
+    deadline = time.monotonic() + GATE_WAIT
+    if not _write_gate.acquire(timeout=GATE_WAIT):
+        return
+    fd = _gate_file(session)
+    while fd is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                fd = None
+                break
+            time.sleep(GATE_POLL)
+    session.info["incident_gate"] = fd if fd is not None else -1
+    if not sa_event.contains(session, "after_transaction_end", _leave_write):
+        sa_event.listen(session, "after_transaction_end", _leave_write)
+
+
+def _leave_write(session: Session, transaction: Any) -> None:
+    if transaction.parent is not None or "incident_gate" not in session.info:
+        return
+    fd = session.info.pop("incident_gate")
+    try:
+        if fd >= 0:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        _write_gate.release()
+
+
 # --- writing: events and reports -------------------------------------------------------------------------
 
 @dataclass
@@ -151,14 +214,18 @@ def create_event(session: Session, principal: Principal, data: EventCreate) -> S
     rules = defaults.rules(session)
     suggested = suggest_level(session, rules, data.subtype, data)
     check_level(data.level, suggested, data.level_reason)
+    # Everything is read before the first write: the write transaction (and, on SQLite, the database's
+    # single writer lock) then lasts only as long as the inserts.
+    desks = desks_for(session, place.id)
+    enter_write(session)
     event = Event(unit_id=place.id, title=data.title, category=data.category, subtype=data.subtype,
                   level=data.level, suggested_level=suggested, status="open", occurred_at=data.occurred_at,
                   lon=data.lon, lat=data.lat, address=data.address or "", description=data.description,
                   known_from="report", known_at=data.occurred_at, recorded_by_id=principal.user_id,
                   report_count=0)
-    session.add(event)
-    session.flush()  # its unit is the one just found in scope: recheck() would read the same row again
-    return _file(session, principal, event, data, kind="first", corrects=None, rules=rules, now=now)
+    session.add(event)  # its unit is the one just found in scope: recheck() would read the same row again
+    # Written with its report and hop in one flush (in route()).
+    return _file(session, principal, event, data, kind="first", corrects=None, rules=rules, now=now, desks=desks)
 
 
 def record_known_event(session: Session, principal: Principal, *, unit_id: int, occurred_at: datetime,
@@ -217,11 +284,13 @@ def add_report(session: Session, principal: Principal, event_id: int, data: Repo
     if category != event.category or subtype != event.subtype:
         check_classification(session, category, subtype)
     rules = defaults.rules(session)
-    return _file(session, principal, event, data, kind=kind, corrects=corrects, rules=rules, now=now)
+    desks = desks_for(session, event.unit_id)
+    enter_write(session)
+    return _file(session, principal, event, data, kind=kind, corrects=corrects, rules=rules, now=now, desks=desks)
 
 
 def _file(session: Session, principal: Principal, event: Event, data: ReportFields, *, kind: str,
-          corrects: Report | None, rules: defaults.Rules, now: datetime) -> Submission:
+          corrects: Report | None, rules: defaults.Rules, now: datetime, desks: Desks) -> Submission:
     previous = session.scalar(select(Report).where(Report.event_id == event.id).order_by(Report.seq.desc())
                               .limit(1)) if event.report_count else None
     first = session.scalar(select(Report).where(Report.event_id == event.id, Report.seq == 1)) \
@@ -234,7 +303,7 @@ def _file(session: Session, principal: Principal, event: Event, data: ReportFiel
     followups = session.scalar(select(func.count()).select_from(Report).where(
         Report.event_id == event.id, Report.kind == "followup")) if kind == "followup" else 0
     report = Report(
-        event_id=event.id, unit_id=reporter_unit_id, seq=event.report_count + 1, kind=kind,
+        event=event, unit_id=reporter_unit_id, seq=event.report_count + 1, kind=kind,
         followup_no=(followups or 0) + 1 if kind == "followup" else None,
         corrects_id=corrects.id if corrects is not None else None, reported_at=now,
         occurred_at=data.occurred_at or event.occurred_at, place_unit_id=event.unit_id,
@@ -250,18 +319,32 @@ def _file(session: Session, principal: Principal, event: Event, data: ReportFiel
         reporter_id=principal.user_id, attachment_ids=list(data.attachment_ids),
         late_by=_late_by(event, rules, effective_level(level, suggested), now) if kind == "first" else None)
     session.add(report)
-    session.flush()
+    # A new event's first report on time, without files, needs no ids before its hop: event, report and hop
+    # are then written in one flush (in _open_hop). Anything else is written now.
+    if event.id is not None or report.late_by or report.attachment_ids:
+        session.flush()
     _claim_attachments(session, principal, report)
-    audit.record(session, principal, action="create", entity_type="incident_report", entity_id=report.id,
-                 unit_id=event.unit_id, after=audit.snapshot(report))
+    if event.known_from != "report" or kind != "first":
+        _answer_queries(session, event, report)
     before = audit.snapshot(event) if kind != "first" or event.known_from != "report" else None
     _apply(event, report, now)
     flags.on_report(session, principal, event, report, first, rules)
-    hop = route(session, principal, event, report, rules, now)
+    hop = route(session, principal, event, report, rules, now, desks)
+    if report.id is None:
+        session.flush()
+    audit.record(session, principal, action="create", entity_type="incident_report", entity_id=report.id,
+                 unit_id=event.unit_id, after=audit.snapshot(report))
     audit.record(session, principal, action="update" if before is not None else "create",
                  entity_type="incident_event", entity_id=event.id, unit_id=event.unit_id, before=before,
                  after=audit.snapshot(event))
     return Submission(event=event, report=report, hop=hop)
+
+
+def _answer_queries(session: Session, event: Event, report: Report) -> None:
+    """The queries from above still open on the event are answered by this report."""
+    for query in session.scalars(select(EventQuery).where(EventQuery.event_id == event.id,
+                                                          EventQuery.answered_at.is_(None))):
+        query.answered_report_id, query.answered_at = report.id, report.reported_at
 
 
 def _default_level(previous: Report | None, suggested: int | None) -> int | None:
@@ -304,6 +387,49 @@ def _claim_attachments(session: Session, principal: Principal, report: Report) -
         row.entity_type, row.entity_id = "incident_report", str(report.id)
 
 
+# --- queries from above (核报/询问) ----------------------------------------------------------------------
+
+def can_query(principal: Principal, event: Event, unit: Unit) -> bool:
+    """Whether the principal is above the event's unit (the prefecture, or a county over a township) and may
+    write: only the level above queries a unit about an event."""
+    if not principal.can(roles.WRITE) or event.status != "open":
+        return False
+    if principal.is_global:
+        return True
+    return principal.unit_id != unit.id and bool(principal.unit_path) and unit.path.startswith(principal.unit_path)
+
+
+def query_event(session: Session, principal: Principal, event_id: int, question: str) -> EventQuery:
+    """The level above asks the unit responsible for an event it knows of to report on it (核报): recorded with
+    its time, the unit's duty desk and the unit's own people told at once. A first report filed after it
+    raises the signal "filed only after the level above asked"."""
+    event = get_event(session, principal, event_id, roles.WRITE)
+    if event.status == "closed":
+        raise Conflict("This event is closed by its final report; there is nothing more to ask.")
+    unit = session.get_one(Unit, event.unit_id)
+    if not can_query(principal, event, unit):
+        raise PermissionDenied("Only a level above the unit responsible queries it about an event.")
+    question = question.strip()
+    if not question:
+        raise UserError("This field may not be empty.", field="question")
+    row = EventQuery(event_id=event.id, unit_id=event.unit_id, asked_by_unit_id=principal.unit_id,
+                     asked_by_id=principal.user_id, asked_by_name=principal.name[:100], asked_at=clock.now(),
+                     question=question)
+    session.add(row)
+    session.flush()
+    audit.record(session, principal, action="query", entity_type="incident_query", entity_id=row.id,
+                 unit_id=row.unit_id, after=audit.snapshot(row))
+    people = list(session.scalars(select(User).where(User.unit_id == event.unit_id, User.is_active.is_(True))
+                                  .order_by(User.id).limit(20)))
+    subject = gettext("Query from above (核报): report on %(title)s") % {"title": event.title}
+    flags._tell_desk(session, principal, event.unit_id, subject, f"/incidents/{event.id}", also=people)
+    return row
+
+
+def queries_of(session: Session, event: Event) -> list[EventQuery]:
+    return list(session.scalars(select(EventQuery).where(EventQuery.event_id == event.id).order_by(EventQuery.id)))
+
+
 # --- the hops up the tree --------------------------------------------------------------------------------
 
 def _must_forward(rules: defaults.Rules, stage: str, level: int) -> bool:
@@ -311,18 +437,23 @@ def _must_forward(rules: defaults.Rules, stage: str, level: int) -> bool:
 
 
 def route(session: Session, principal: Principal, event: Event, report: Report, rules: defaults.Rules,
-          now: datetime) -> Hop | None:
+          now: datetime, desks: Desks | None = None) -> Hop | None:
     """Where the report lands: the county desk when it comes from below the county, else the prefecture."""
-    desks = desks_for(session, event.unit_id)
-    reporter = session.get_one(Unit, report.unit_id)
+    if desks is None:
+        desks = desks_for(session, event.unit_id)
+    reporter_id = report.unit_id
+    if reporter_id == principal.unit_id and principal.unit_path:
+        reporter_path = principal.unit_path
+    else:
+        reporter_path = session.get_one(Unit, reporter_id).path
     level = effective_level(report.level, report.suggested_level)
-    if desks.county is not None and _is_within(reporter, desks.county):
-        signed = reporter.id == desks.county.id
-        return _open_hop(session, principal, event, report, desks.county, reporter.id, "county", level, rules,
+    if desks.county is not None and _is_within(reporter_path, desks.county):
+        signed = reporter_id == desks.county.id
+        return _open_hop(session, principal, event, report, desks.county, reporter_id, "county", level, rules,
                          now, signed)
     if desks.prefecture is not None:
-        signed = reporter.id == desks.prefecture.id or principal.is_global
-        return _open_hop(session, principal, event, report, desks.prefecture, reporter.id, "prefecture", level,
+        signed = reporter_id == desks.prefecture.id or principal.is_global
+        return _open_hop(session, principal, event, report, desks.prefecture, reporter_id, "prefecture", level,
                          rules, now, signed)
     return None
 
@@ -331,11 +462,12 @@ def _open_hop(session: Session, principal: Principal, event: Event, report: Repo
               from_unit_id: int, stage: str, level: int, rules: defaults.Rules, now: datetime,
               signed: bool) -> Hop:
     limit = rules.limit(stage, level)
-    hop = Hop(event_id=event.id, report_id=report.id, unit_id=desk_unit.id, from_unit_id=from_unit_id, stage=stage,
+    hop = Hop(event=event, report=report, unit_id=desk_unit.id, from_unit_id=from_unit_id, stage=stage,
               level=level, must_forward=_must_forward(rules, stage, level), received_at=now,
               due_at=now + timedelta(seconds=limit), limit_seconds=limit)
-    if signed:
+    if signed:  # the desk reported itself: nobody there needs telling
         hop.signed_at, hop.signed_by_id, hop.signed_by_name = now, principal.user_id, principal.name
+        hop.dispatched_at = now
         if not hop.must_forward:
             hop.done_at = now
     session.add(hop)
@@ -343,10 +475,75 @@ def _open_hop(session: Session, principal: Principal, event: Event, report: Repo
     audit.record(session, principal, action="create", entity_type="incident_hop", entity_id=hop.id,
                  unit_id=hop.unit_id, after=audit.snapshot(hop))
     if not signed:
-        subject = gettext("Incident report to sign for: %(title)s") % {"title": event.title}
-        routing.dispatch(session, principal, unit_id=desk_unit.id, kind=DISPATCH_KIND, ref_id=hop.id,
-                         subject=subject, link=f"/incidents/{event.id}", leaders=level <= 2)
+        dispatch_after_commit(session)
     return hop
+
+
+# --- telling the desk (a job after the commit) -------------------------------------------------------------
+
+def dispatch_after_commit(session: Session) -> None:
+    """Have the dispatch job tell the desks once this transaction has committed. The report's transaction
+    stays short; a lost kick is caught by the job's sweep every minute."""
+    session.info["incident_dispatch"] = True
+    if not sa_event.contains(session, "after_commit", _kick_dispatch):
+        sa_event.listen(session, "after_commit", _kick_dispatch)
+
+
+KICK_EVERY = 0.5  # seconds: under a burst of reports, one kick per half second tells every desk
+_kicks = {"last": -1e9, "delayed_until": -1e9}
+_kick_lock = threading.Lock()
+
+
+def _kick_dispatch(session: Session) -> None:
+    if not session.info.pop("incident_dispatch", False):
+        return
+    from yingji import jobs
+    from yingji.incidents import tasks
+
+    now = time.monotonic()
+    with _kick_lock:
+        if jobs.huey.immediate or now - _kicks["last"] >= KICK_EVERY:
+            _kicks["last"], delay = now, 0.0
+        elif _kicks["delayed_until"] < now:  # a kick ran moments ago: one more shortly covers this commit
+            _kicks["delayed_until"], delay = now + KICK_EVERY, KICK_EVERY
+        else:
+            return  # a kick already scheduled runs after this commit and sees its hops
+    try:
+        if delay:
+            tasks.dispatch_task.schedule(delay=delay)
+        else:
+            tasks.dispatch_task()
+    except Exception:  # the sweep tells the desk within a minute
+        log.exception("could not enqueue the incident dispatch")
+
+
+def dispatch_pending(session: Session, principal: Principal, limit: int = 500) -> int:
+    """Tell the duty officers (and, for level II and above, the leader on duty) of each desk that received a
+    report and has not been told yet; each hop is claimed (compare-and-set) so that it is told once, whichever
+    worker runs. A hop already signed for needs no telling. Returns the number of hops dispatched."""
+    ids = list(session.scalars(select(Hop.id).where(Hop.dispatched_at.is_(None)).order_by(Hop.id).limit(limit)))
+    done = 0
+    for hop_id in ids:
+        now = clock.now()
+        claimed = session.execute(update(Hop).where(Hop.id == hop_id, Hop.dispatched_at.is_(None))
+                                  .values(dispatched_at=now).execution_options(synchronize_session=False))
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            continue
+        hop = session.get_one(Hop, hop_id)
+        session.refresh(hop)
+        if hop.signed_at is not None or hop.done_at is not None:
+            continue
+        event = session.get_one(Event, hop.event_id)
+        subject = gettext("Incident report to sign for: %(title)s") % {"title": event.title}
+        routing.dispatch(session, principal, unit_id=hop.unit_id, kind=DISPATCH_KIND, ref_id=hop.id,
+                         subject=subject, link=f"/incidents/{event.id}", leaders=hop.level <= 2)
+        done += 1
+    return done
+
+
+def dispatch_waiting(session: Session) -> bool:
+    """Whether some hop still waits for its desk to be told."""
+    return session.scalar(select(Hop.id).where(Hop.dispatched_at.is_(None)).limit(1)) is not None
 
 
 def _require_desk(principal: Principal, hop: Hop) -> None:
@@ -417,38 +614,99 @@ class EventFilter:
     q: str = ""
 
 
-def list_statement(session: Session, principal: Principal, f: EventFilter) -> Any:
-    """The events in scope matching the filter, newest first. Scope is applied as "unit in the units the
-    principal may read" (scoped() on the units): the database then finds events by the (unit_id, occurred_at)
-    index or walks occurred_at checking a small set, whichever is cheaper, instead of joining every row."""
-    units = scoped(select(Unit.id), principal)
-    stmt = select(Event)
-    if not principal.is_global:
-        stmt = stmt.where(Event.unit_id.in_(units))
-    if f.unit_id is not None:
-        within = unit_in_scope(session, principal, f.unit_id)
-        stmt = stmt.where(Event.unit_id.in_(select(Unit.id).where(in_subtree(Unit.path, within.path))))
+PER_UNIT_MAX = 64  # a place filter over at most this many units is read unit by unit, each newest first
+RARE_LEVELS = (1, 2)  # 特别重大 and 重大 events are few: their (level, occurred_at) entries find them at once
+
+
+def _drive(f: EventFilter, place: list[int] | None) -> str:
+    """What finds the fewest rows, already in the list's order (SQLite's planner, knowing only row counts per
+    index, cannot tell that level IV or "closed" is most of the table):
+
+    - ``flag``: the flag's partial index (flags are rare), which carries unit, level and category;
+    - ``open``: the partial index of open events, likewise;
+    - ``place``: a place of a few units, read unit by unit through (unit_id[, category | level], occurred_at);
+    - ``level``: level I or II, through (level, occurred_at) or (category, level, occurred_at);
+    - ``scope``: occurred_at (or whatever the planner takes), checking scope and the rest on each row.
+    """
+    if f.flag:
+        return "flag"
+    if f.status == "open":
+        return "open"
+    if place is not None and len(place) <= PER_UNIT_MAX:
+        return "place"
+    if f.level in RARE_LEVELS:
+        return "level"
+    return "scope"
+
+
+def _conditions(f: EventFilter, drive: str) -> list[Any]:
+    """The filter's conditions other than scope and place, each written so that only the driving index can
+    serve it on SQLite: ``level + 0`` and ``category || ''`` are the same tests that no index answers, and
+    "open" is a literal (which the partial index of open events needs) only when that index drives."""
+    where: list[Any] = []
     if f.occurred_from is not None:
-        stmt = stmt.where(Event.occurred_at >= f.occurred_from)
+        where.append(Event.occurred_at >= f.occurred_from)
     if f.occurred_to is not None:
-        stmt = stmt.where(Event.occurred_at < f.occurred_to)
+        where.append(Event.occurred_at < f.occurred_to)
     if f.category:
-        stmt = stmt.where(Event.category == f.category)
+        where.append((Event.category.concat("") if drive in ("flag", "open") else Event.category) == f.category)
     if f.level is not None:
-        stmt = stmt.where(Event.level == f.level)
-    if f.status == "open":  # a literal, so that the partial index of open events applies
-        stmt = stmt.where(text("incident_events.status = 'open'"))
+        where.append((Event.level + 0 if drive in ("flag", "open") else Event.level) == f.level)
+    if f.status == "open" and drive in ("open", "scope"):
+        where.append(text("incident_events.status = 'open'"))
     elif f.status:
-        stmt = stmt.where(Event.status == f.status)
+        where.append(Event.status.concat("") == f.status)
     if f.flag == "late":
-        stmt = stmt.where(Event.flag_late == true())
+        where.append(Event.flag_late == true())
     elif f.flag == "missed":
-        stmt = stmt.where(Event.flag_missed == true())
+        where.append(Event.flag_missed == true())
     elif f.flag == "review":
-        stmt = stmt.where(Event.flag_review == true())
+        where.append(Event.flag_review == true())
     if f.q:
-        stmt = stmt.where(Event.title.contains(f.q, autoescape=True))
-    return stmt.order_by(Event.occurred_at.desc(), Event.id.desc())
+        where.append(Event.title.contains(f.q, autoescape=True))
+    return where
+
+
+def _place_units(session: Session, principal: Principal, f: EventFilter) -> list[int] | None:
+    """The units of the place filter (the unit and those below it, within scope), or None without one."""
+    if f.unit_id is None:
+        return None
+    within = unit_in_scope(session, principal, f.unit_id)
+    return list(session.scalars(scoped(select(Unit.id), principal).where(in_subtree(Unit.path, within.path))
+                                .order_by(Unit.id)))
+
+
+def list_statement(session: Session, principal: Principal, f: EventFilter, *, window: int | None = None,
+                   count: bool = False) -> Any:
+    """The events in scope matching the filter, newest first (with ``count``, their ids only, in no order).
+
+    Scope is "unit in the units the principal may read" (scoped() on the units), a small set checked on each
+    row. What drives the search is chosen by :func:`_drive`; PostgreSQL's planner, which knows how values
+    are spread, is left to choose for itself. A place filter over a few units with ``window`` (the rows the
+    caller needs: the page's end) reads each unit's newest ``window`` matching events through its
+    (unit_id, …, occurred_at) index and merges them, instead of sorting every event of the place or walking
+    the whole table for the few that match. Counting needs no order: the database stops at the cap on
+    whichever index finds the rows."""
+    place = _place_units(session, principal, f)
+    drive = _drive(f, place)
+    steered = session.get_bind().dialect.name == "sqlite"
+    where = _conditions(f, drive if steered else "scope")
+    unit = Event.unit_id + 0 if steered and drive in ("flag", "level", "open") else Event.unit_id
+    if drive == "place" and window is not None and not count:
+        assert place is not None
+        order = (Event.occurred_at.desc(), Event.id.desc())
+        parts = [select(Event).where(Event.unit_id == unit_id, *where).order_by(*order).limit(window).subquery()
+                 for unit_id in place or [0]]  # each a subquery: SQLite takes no LIMIT on a bare UNION member
+        merged = union_all(*(select(*part.c) for part in parts)).subquery() if len(parts) > 1 else parts[0]
+        event = aliased(Event, merged)
+        return select(event).order_by(event.occurred_at.desc(), event.id.desc())
+    stmt = select(Event.id) if count else select(Event)
+    if place is not None:
+        stmt = stmt.where(unit.in_(place or [0]))
+    elif not principal.is_global:
+        stmt = stmt.where(unit.in_(scoped(select(Unit.id), principal)))
+    stmt = stmt.where(*where)
+    return stmt if count else stmt.order_by(Event.occurred_at.desc(), Event.id.desc())
 
 
 @dataclass
@@ -464,11 +722,11 @@ def list_events(session: Session, principal: Principal, f: EventFilter, *, page:
                 per_page: int = 50) -> EventPage:
     """One page of events; the total is counted up to a cap (a million rows are not counted for a page)."""
     page, per_page = max(page, 1), min(max(per_page, 1), 200)
-    stmt = list_statement(session, principal, f)
+    stmt = list_statement(session, principal, f, window=page * per_page)
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    # Counted in the page's order: the database walks the same index as for the page and stops at the cap.
-    counted = session.scalar(select(func.count()).select_from(
-        stmt.with_only_columns(Event.id).limit(LIST_COUNT_CAP + 1).subquery())) or 0
+    # Counted up to the cap, in no order: the database stops at the cap on whichever index serves best.
+    counting = list_statement(session, principal, f, count=True)
+    counted = session.scalar(select(func.count()).select_from(counting.limit(LIST_COUNT_CAP + 1).subquery())) or 0
     return EventPage(items=items, total=min(counted, LIST_COUNT_CAP), capped=counted > LIST_COUNT_CAP,
                      page=page, per_page=per_page)
 

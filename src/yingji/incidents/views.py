@@ -22,7 +22,7 @@ from yingji.i18n import N_, gettext
 from yingji.incidents import defaults, flags, idempotency, service
 from yingji.incidents.files import store
 from yingji.incidents.models import IncidentRule
-from yingji.incidents.schemas import EventCreate, FlagDecision, ForwardIn, KnownEventCreate, ReportCreate
+from yingji.incidents.schemas import EventCreate, FlagDecision, ForwardIn, KnownEventCreate, QueryIn, ReportCreate
 from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery
 from yingji.web.templating import render
 
@@ -260,7 +260,7 @@ async def new_submit(request: Request, db: DB, principal: CurrentPrincipal, sett
     return _done(request, idempotency.submit(db, principal, key, fingerprint, run))
 
 
-@router.post("/{event_id}/reports", response_class=HTMLResponse)
+@router.post("/{event_id:int}/reports", response_class=HTMLResponse)
 async def report_submit(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings,
                         event_id: IdPath) -> Response:
     values, uploads, key = await _submission(request)
@@ -298,6 +298,15 @@ def known_page(request: Request, db: DB, principal: CurrentPrincipal) -> Respons
     return render(request, "incidents/known.html", context, active="incidents")
 
 
+@router.post("/{event_id:int}/queries", response_class=HTMLResponse)
+async def query_form(request: Request, db: DB, principal: CurrentPrincipal, event_id: IdPath) -> Response:
+    form = await request.form()
+    question = form.get("question")
+    data = parse_form(QueryIn, {"question": question if isinstance(question, str) else ""})
+    service.query_event(db, principal, event_id, data.question)
+    return _redirect(f"/incidents/{event_id}#queries")
+
+
 # --- flags and rules --------------------------------------------------------------------------------------------
 
 @router.post("/flags/{incident_flag_id}/decide", response_class=HTMLResponse)
@@ -330,7 +339,7 @@ async def rule_form(request: Request, db: DB, principal: CurrentPrincipal, incid
 
 # --- the event page --------------------------------------------------------------------------------------------
 
-@router.get("/{event_id}", response_class=HTMLResponse)
+@router.get("/{event_id:int}", response_class=HTMLResponse)
 def event_page(request: Request, db: DB, principal: CurrentPrincipal, event_id: IdPath) -> Response:
     event = service.get_event(db, principal, event_id)
     reports = service.reports_of(db, event)
@@ -340,7 +349,10 @@ def event_page(request: Request, db: DB, principal: CurrentPrincipal, event_id: 
         if ids else {}
     units = _unit_names(db, {event.unit_id} | {h.unit_id for h in hops} | {h.from_unit_id for h in hops}
                         | {r.unit_id for r in reports})
+    queries = service.queries_of(db, event)
+    units.update(_unit_names(db, {q.asked_by_unit_id for q in queries if q.asked_by_unit_id} - set(units)))
     context = {**_common(db), "event": event, "reports": reports, "hops": hops, "files": files, "units": units,
+               "queries": queries, "can_query": service.can_query(principal, event, db.get_one(Unit, event.unit_id)),
                "flags": service.flags_of(db, event), "fields": FIELD_ROWS, "changed": _changed(reports),
                "can_report": principal.can(roles.REPORT) and event.status == "open",
                "can_write": principal.can(roles.WRITE), "principal_unit": principal.unit_id,

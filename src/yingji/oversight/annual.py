@@ -12,10 +12,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from yingji import clock
-from yingji.core import audit, notify, roles
+from yingji.core import audit, roles
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, get_scoped, recheck, scoped, unit_in_scope
 from yingji.errors import Conflict, UserError
+from yingji.i18n import gettext
 from yingji.oversight import common, defaults
 from yingji.oversight.models import OvAnnualReport, OvNotice
 from yingji.oversight.schemas import AnnualReportFile
@@ -124,12 +125,17 @@ def remind(session: Session, principal: Principal, *, now: datetime | None = Non
             continue
         session.add(OvNotice(unit_id=status.unit.id, kind=kind, ref=ref))
         due = due_day(session, year).isoformat()
-        if kind == "annual_overdue":
-            subject = f"[年度报告] {year}年度突发事件应对工作总结评估报告已逾期（应于{due}前报送）"
-        else:
-            subject = f"[年度报告] 请于{due}前报送{year}年度突发事件应对工作总结评估报告"
-        notify.notify(session, principal, users=common.office_users(session, status.unit.id), subject=subject,
-                      link=f"/oversight/annual?year={year}")
+        overdue = kind == "annual_overdue"
+
+        def subject(overdue: bool = overdue, due: str = due) -> str:
+            if overdue:
+                return gettext("[Annual report] The %(year)s annual report on emergency response is overdue "
+                               "(due by %(due)s)") % {"year": year, "due": due}
+            return gettext("[Annual report] Please file the %(year)s annual report on emergency response by "
+                           "%(due)s") % {"year": year, "due": due}
+
+        common.notify_each(session, principal, users=common.office_users(session, status.unit.id), subject=subject,
+                           link=f"/oversight/annual?year={year}")
         counts["overdue" if kind == "annual_overdue" else "reminded"] += 1
     session.flush()
     return counts

@@ -10,12 +10,14 @@ from pydantic import BaseModel
 from yingji.core.api import json_response
 from yingji.core.schemas import Id, Page
 from yingji.core.scope import unit_in_scope
-from yingji.oversight import annual, assessment, forms, ledger, planning, stats
+from yingji.oversight import annual, assessment, forms, ledger, planning, stats, trends
 from yingji.oversight.schemas import (
     AnnualReportFile,
     AnnualReportRead,
     BudgetLineCreate,
     BudgetLineRead,
+    CountermeasureCreate,
+    CountermeasureRead,
     MilestoneCreate,
     MilestoneRead,
     ProgressCreate,
@@ -244,3 +246,68 @@ def set_weights(db: DB, principal: CurrentPrincipal, data: WeightSet) -> Any:
 def finalise(db: DB, principal: CurrentPrincipal, year: Year) -> Any:
     row = assessment.finalise(db, principal, year)
     return {"year": row.year, "finalised_at": row.finalised_at, "units": len(row.results)}
+
+
+class FindingOut(BaseModel):
+    key: str
+    where_id: int
+    where_name: str
+    what: str
+    figure: str
+    then: int
+    now: int
+    direction: str
+    change: str
+    text: str
+    countermeasures: list[CountermeasureRead]
+
+
+class TrendsOut(BaseModel):
+    area_id: int
+    area_name: str
+    year: int
+    source: bool
+    finalised_at: Any = None
+    changed_since_finalised: bool
+    rules: dict[str, int]
+    months: list[int]
+    months_before: list[int]
+    findings: list[FindingOut]
+
+
+@router.get("/trends", response_model=TrendsOut)
+def get_trends(db: DB, principal: CurrentPrincipal, year: Year, county_id: IdQuery = None) -> Any:
+    result = trends.analyse(db, principal, trends.area_of(db, principal, county_id), year)
+    measures = trends.countermeasures_for(db, principal, year, [f.key for f in result.findings])
+    return TrendsOut(area_id=result.area.id, area_name=result.area.name, year=year, source=result.source,
+                     finalised_at=result.frozen.finalised_at if result.frozen else None,
+                     changed_since_finalised=result.drift, rules=result.rules, months=result.months_now,
+                     months_before=result.months_then,
+                     findings=[FindingOut(**f.as_dict(), direction=f.direction, change=f.change,  # type: ignore[arg-type]
+                                          text=trends.sentence(f, result.names),
+                                          countermeasures=[CountermeasureRead.model_validate(m)
+                                                           for m in measures.get(f.key, [])])
+                               for f in result.findings])
+
+
+@router.post("/trends/finalise", status_code=201)
+def finalise_trends(db: DB, principal: CurrentPrincipal, year: Year, county_id: IdQuery = None) -> Any:
+    row = trends.finalise(db, principal, trends.area_of(db, principal, county_id), year)
+    return {"area_id": row.unit_id, "year": row.year, "findings": len(row.findings), "finalised_at": row.finalised_at}
+
+
+@router.get("/countermeasures", response_model=Page[CountermeasureRead])
+def list_countermeasures(db: DB, principal: CurrentPrincipal, year: Year | None = None, unit_id: IdQuery = None,
+                         q: Text = "", page: PageNo = 1, per_page: PerPage = 50) -> Any:
+    return json_response(trends.list_countermeasures(db, principal, year=year, unit_id=unit_id, q=q, page=page,
+                                                     per_page=per_page))
+
+
+@router.post("/countermeasures", response_model=CountermeasureRead, status_code=201)
+def add_countermeasure(db: DB, principal: CurrentPrincipal, data: CountermeasureCreate) -> Any:
+    return trends.add_countermeasure(db, principal, data)
+
+
+@router.get("/countermeasures/{countermeasure_id}", response_model=CountermeasureRead)
+def get_countermeasure(db: DB, principal: CurrentPrincipal, countermeasure_id: IdPath) -> Any:
+    return trends.get_countermeasure(db, principal, countermeasure_id)

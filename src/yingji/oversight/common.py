@@ -4,6 +4,8 @@ other modules' tables only when they exist."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,9 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from yingji import clock
-from yingji.core import roles
+from yingji import clock, i18n
+from yingji.core import notify, roles
 from yingji.core.models import Unit, User
+from yingji.core.scope import Principal
 from yingji.settings import get_settings
 
 
@@ -69,3 +72,26 @@ def table_ready(session: Session, model: Any) -> bool:
         return bool(inspect(bind).has_table(model.__tablename__))
     except Exception:  # noqa: BLE001 - an unreadable catalogue means "not there"
         return False
+
+
+@contextmanager
+def language(lang: str | None) -> Iterator[str]:
+    """Translate in ``lang`` (a person's language; the platform's default when unset) for a while."""
+    previous = i18n.current_language()
+    chosen = i18n.set_language(lang if lang in i18n.LANGUAGES else get_settings().lang)
+    try:
+        yield chosen
+    finally:
+        i18n.set_language(previous)
+
+
+def notify_each(session: Session, principal: Principal, *, users: list[User], subject: Callable[[], str],
+                body: Callable[[], str] = lambda: "", link: str = "") -> None:
+    """Tell people in their own language: subject and body are built (through gettext) once per language
+    among the recipients, so a message reads in Chinese or English as each person chose."""
+    groups: dict[str, list[User]] = {}
+    for user in users:
+        groups.setdefault(user.lang if user.lang in i18n.LANGUAGES else get_settings().lang, []).append(user)
+    for lang, group in groups.items():
+        with language(lang):
+            notify.notify(session, principal, users=group, subject=subject(), body=body(), link=link)

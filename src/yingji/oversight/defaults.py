@@ -23,6 +23,14 @@ TASK_REMIND = "task_remind_days"
 TASK_ESCALATE = "task_escalate_days"
 GRADE_EXCELLENT = "grade_excellent_points"
 GRADE_PASS = "grade_pass_points"
+TREND_PERCENT = "trend_min_change_percent"
+TREND_EVENTS = "trend_min_change_events"
+TREND_PEOPLE = "trend_min_change_people"
+TREND_LOSS = "trend_min_change_loss_yuan"
+TREND_RULES = (TREND_PERCENT, TREND_EVENTS, TREND_PEOPLE, TREND_LOSS)
+_TREND = ("[C] platform default: DEFAULTS.md gives no threshold for a trend finding, so the platform picks one; "
+          "a year-over-year change is a finding when it is at least {pct}% of last year's figure (or the figure "
+          "was 0 last year) and its size is at least the minimum for that figure")
 
 RULES = [
     {"key": ANNUAL_DUE_MONTH, "value": 1, "unit": "month",
@@ -44,6 +52,15 @@ RULES = [
      "source": "[L] local assessment rubrics (DEFAULTS.md §7): excellent at 90 points or more"},
     {"key": GRADE_PASS, "value": 60, "unit": "points",
      "source": "[L] local assessment rubrics (DEFAULTS.md §7): pass at 60 points or more, fail below 60"},
+    {"key": TREND_PERCENT, "value": 20, "unit": "%",
+     "source": _TREND.format(pct=20) + " (20% is the change statistical bulletins commonly single out as marked)"},
+    {"key": TREND_EVENTS, "value": 3, "unit": "events",
+     "source": _TREND.format(pct=20) + "; events: at least 3 more or fewer, so that 1 → 2 (+100%) is not a "
+               "finding"},
+    {"key": TREND_PEOPLE, "value": 2, "unit": "people",
+     "source": _TREND.format(pct=20) + "; deaths, injured and missing: at least 2 people more or fewer"},
+    {"key": TREND_LOSS, "value": 100000, "unit": "yuan",
+     "source": _TREND.format(pct=20) + "; direct economic loss: at least 100,000 yuan (10万元) more or less"},
 ]
 
 R54 = f"{POLICY} 加强绩效考核 (R5.4)"

@@ -74,8 +74,9 @@ def compliance_at_risk(session: Session, principal: Principal) -> Panel:
     if not common.table_ready(session, common.optional_model("yingji.preparedness.models", "PrepDrill")):
         return Panel(ready=False)
     evaluation = compliance.evaluate(session, principal, on=common.today())
-    bad = [r for r in evaluation.results if r.status != compliance.COMPLIANT]
-    return Panel(values=evaluation.counts(), rows=bad[:10])
+    # Results come failing first, then at risk, then compliant: the first ten hold every bad one shown.
+    bad = [r for r in evaluation.results[:10] if r.status != compliance.COMPLIANT]
+    return Panel(values=evaluation.counts(), rows=bad)
 
 
 def rankings(session: Session, principal: Principal) -> Panel:

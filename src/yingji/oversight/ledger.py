@@ -5,6 +5,7 @@ reminders before the deadline, escalation when overdue, and closure with evidenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,12 +13,13 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from yingji import clock
-from yingji.core import audit, notify, roles
+from yingji.core import audit, roles
 from yingji.core.models import Attachment, Unit
 from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, recheck, scoped, unit_in_scope
 from yingji.core.service import paginate
 from yingji.errors import Conflict, UserError
+from yingji.i18n import gettext
 from yingji.oversight import common, defaults
 from yingji.oversight.models import OvMilestone, OvNotice, OvProgress, OvTask
 from yingji.oversight.schemas import MilestoneCreate, ProgressCreate, TaskClose, TaskCreate, TaskRead
@@ -199,10 +201,9 @@ def remind_and_escalate(session: Session, principal: Principal, on: date | None 
                                     OvTask.deadline <= on + timedelta(days=lead))
     for task in session.scalars(due_soon).all():
         if _notice_once(session, task.unit_id, "task_remind", str(task.id)):
-            notify.notify(session, principal, users=_owners(session, task),
-                          subject=f"[台账] 任务将于 {task.deadline.isoformat()} 到期：{task.title}",
-                          body=f"来源：{task.source_ref}\n责任人：{task.owner_person}",
-                          link=f"/oversight/tasks/{task.id}")
+            subject, body = _due_notice(task)
+            common.notify_each(session, principal, users=_owners(session, task), subject=subject, body=body,
+                               link=f"/oversight/tasks/{task.id}")
             task.reminded_at = clock.now()
             counts["reminded"] += 1
     overdue = select(OvTask).where(OvTask.status == "open", OvTask.deadline <= on - timedelta(days=late),
@@ -210,6 +211,18 @@ def remind_and_escalate(session: Session, principal: Principal, on: date | None 
     for task in session.scalars(overdue).all():
         counts["escalated"] += _escalate(session, principal, task)
     return counts
+
+
+def _due_notice(task: OvTask) -> tuple[Callable[[], str], Callable[[], str]]:
+    """The reminder's subject and body, built in each recipient's language."""
+    def subject() -> str:
+        return gettext("[Task ledger] Task due on %(deadline)s: %(title)s") % {
+            "deadline": task.deadline.isoformat(), "title": task.title}
+
+    def body() -> str:
+        return gettext("Source: %(source)s\nOwner: %(owner)s") % {"source": task.source_ref,
+                                                                   "owner": task.owner_person}
+    return subject, body
 
 
 def _owners(session: Session, task: OvTask) -> list[Any]:
@@ -228,10 +241,13 @@ def _escalate(session: Session, principal: Principal, task: OvTask) -> int:
     before = audit.snapshot(task)
     task.escalated_at = clock.now()
     users = common.office_users(session, above) + _owners(session, task)
-    notify.notify(session, principal, users=list({u.id: u for u in users}.values()),
-                  subject=f"[台账] 任务逾期未办结：{task.title}（期限 {task.deadline.isoformat()}）",
-                  body=f"来源：{task.source_ref}\n责任单位：{unit.name if unit else ''}\n责任人：{task.owner_person}",
-                  link=f"/oversight/tasks/{task.id}")
+    common.notify_each(
+        session, principal, users=list({u.id: u for u in users}.values()),
+        subject=lambda: gettext("[Task ledger] Task overdue and not closed: %(title)s (deadline %(deadline)s)")
+        % {"title": task.title, "deadline": task.deadline.isoformat()},
+        body=lambda: gettext("Source: %(source)s\nOwner unit: %(unit)s\nOwner: %(owner)s")
+        % {"source": task.source_ref, "unit": unit.name if unit else "", "owner": task.owner_person},
+        link=f"/oversight/tasks/{task.id}")
     audit.record(session, principal, action="alert", entity_type="oversight_task", entity_id=task.id,
                  unit_id=task.unit_id, before=before, after=audit.snapshot(task))
     return 1

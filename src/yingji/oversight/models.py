@@ -226,3 +226,40 @@ class OvAssessmentYear(Timestamped, Base):
     finalised_at: Mapped[datetime]
     finalised_by_name: Mapped[str] = mapped_column(String(100), default="")
     results: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+
+
+class OvTrendYear(Base):
+    """A finalised trend analysis: the findings of one area's year as they stood when finalised, kept
+    unchanged (append-only) so that later corrections to the records never rewrite what was concluded."""
+
+    __tablename__ = "oversight_trend_year"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))  # the area analysed
+    year: Mapped[int] = mapped_column(Integer)
+    findings: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    rules: Mapped[dict[str, int]] = mapped_column(JSON)  # the thresholds in force when finalised
+    finalised_at: Mapped[datetime] = mapped_column(default=clock.now)
+    finalised_by_name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class OvCountermeasure(Base):
+    """A countermeasure recorded against a trend finding, keyed by the finding's stable key
+    (area unit : what : figure), owned by a responsible unit, optionally followed up as a ledger task."""
+
+    __tablename__ = "oversight_countermeasure"
+    __table_args__ = (Index("ix_oversight_countermeasure_unit_year", "unit_id", "year"),
+                      Index("ix_oversight_countermeasure_year_key", "year", "finding_key"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))  # the finding's area
+    year: Mapped[int] = mapped_column(Integer)
+    finding_key: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    owner_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("oversight_task.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+

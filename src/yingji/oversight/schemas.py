@@ -253,3 +253,24 @@ class ScoreSet(Clean):
 class WeightSet(Clean):
     unit_kind: Literal["county", "department", "township"]
     weights: dict[str, Annotated[int, Field(ge=0, le=100)]]
+
+
+class CountermeasureCreate(Clean):
+    year: Year
+    finding_key: str = Field(min_length=1, max_length=80)
+    text: str = Field(default="", max_length=5000)  # an empty text is refused by the service, with its message
+    owner_unit_id: Id
+    task_id: Id | None = None
+
+
+class CountermeasureRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    unit_id: int
+    year: int
+    finding_key: str
+    text: str
+    owner_unit_id: int
+    task_id: int | None
+    author_name: str
+    created_at: datetime

@@ -2,9 +2,10 @@
 department), level and county — counts, deaths, injuries, missing, direct economic loss (each event's
 latest report figures, kept on the event) — with year over year and month by month.
 
-One grouped query per year reads every figure: GROUP BY place unit, category, level and the local month
-(a CASE over the twelve month boundaries in UTC, so months are Beijing months on every database).
-Units are then folded into their county in Python (a few hundred units at most)."""
+One statement reads every figure of the year and the year before: per Beijing month (its bounds in UTC, so
+months are Beijing months on every database) a GROUP BY unit, category and level over the covering index;
+the few thousand grouped rows are then folded into category, level and county tables in Python (units
+into their county through their paths)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Integer, func, literal, select, union_all
+from sqlalchemy.orm import Session
 
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, in_subtree, scoped
@@ -88,22 +89,27 @@ def _event_model() -> Any:
 
 
 def grouped(session: Session, principal: Principal, year: int, within: Unit | None = None,
-            years: int = 1) -> list[Any]:
-    """Rows (unit_id, category, level, month, count, deaths, injured, missing, loss) of ``years`` years from
-    ``year`` on, in one scan; month counts on from January of ``year`` (13 is January of the year after)."""
+            years: int = 1, detail: bool = False) -> list[Any]:
+    """Rows (unit_id, category, [subtype,] level, month, count, deaths, injured, missing, loss) of ``years``
+    years from ``year`` on; month counts on from January of ``year`` (13 is January of the year after).
+
+    One statement: a UNION ALL of one GROUP BY per Beijing month, each a range of the covering index
+    ``ix_incident_events_stats`` (unit, time, category, subtype, level and the figures), so no row is read
+    from the table and no per-row month expression is evaluated. Scope is a list of the units the principal
+    sees (``scoped`` over units), which the index searches unit by unit."""
     event = _event_model()
     bounds = [common.day_start(date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1)) for m in range(1, 12 * years + 2)]
-    month = case(*[(event.occurred_at < bounds[m], m) for m in range(1, 12 * years)], else_=12 * years)
-    stmt = select(event.unit_id, event.category, event.level, month.label("month"), func.count(),
-                  func.coalesce(func.sum(event.deaths), 0), func.coalesce(func.sum(event.injured), 0),
-                  func.coalesce(func.sum(event.missing), 0), func.coalesce(func.sum(event.direct_loss), 0))
-    stmt = scoped(stmt, principal, model=event)
+    units = scoped(select(Unit.id), principal)
     if within is not None:
-        place = aliased(Unit)
-        stmt = stmt.join(place, place.id == event.unit_id).where(in_subtree(place.path, within.path))
-    stmt = stmt.where(event.occurred_at >= bounds[0], event.occurred_at < bounds[-1])
-    stmt = stmt.group_by(event.unit_id, event.category, event.level, month)
-    return list(session.execute(stmt).all())
+        units = units.where(in_subtree(Unit.path, within.path))
+    keys = [event.unit_id, event.category, *([event.subtype] if detail else []), event.level]
+    figures = (func.count(), func.coalesce(func.sum(event.deaths), 0), func.coalesce(func.sum(event.injured), 0),
+               func.coalesce(func.sum(event.missing), 0), func.coalesce(func.sum(event.direct_loss), 0))
+    allowed = event.unit_id.in_(units)
+    parts = [select(*keys, literal(m, Integer).label("month"), *figures)
+             .where(allowed, event.occurred_at >= bounds[m - 1], event.occurred_at < bounds[m]).group_by(*keys)
+             for m in range(1, 12 * years + 1)]
+    return list(session.execute(union_all(*parts)).all())
 
 
 def county_of(session: Session, unit_ids: set[int]) -> tuple[dict[int, int], dict[int, str]]:
@@ -132,31 +138,28 @@ def county_of(session: Session, unit_ids: set[int]) -> tuple[dict[int, int], dic
     return mapping, names
 
 
-def _fold(rows: list[Any], months: set[int], table: Table, mapping: dict[int, int]) -> None:
-    for unit_id, category, level, month, count, deaths, injured, missing, loss in rows:
-        if month not in months:
-            continue
-        figures = Figures(int(count), int(deaths), int(injured), int(missing), int(loss))
-        cat = (category or "")[:1]
-        county = mapping.get(unit_id, 0)
-        table.total.add(figures)
-        table.by_category.setdefault(cat, Figures()).add(figures)
-        table.by_level.setdefault(level, Figures()).add(figures)
-        table.by_county.setdefault(county, Figures()).add(figures)
-        table.matrix.setdefault((county, cat), Figures()).add(figures)
+def _add(cells: dict[Any, list[Any]], key: Any, figures: tuple[Any, ...]) -> None:
+    cell = cells.get(key)
+    if cell is None:
+        cells[key] = list(figures)
+    else:
+        cell[0] += figures[0]
+        cell[1] += figures[1]
+        cell[2] += figures[2]
+        cell[3] += figures[3]
+        cell[4] += figures[4]
 
 
-def _sum(rows: list[Any], months: set[int]) -> Figures:
-    out = Figures()
-    for _u, _c, _l, month, count, deaths, injured, missing, loss in rows:
-        if month in months:
-            out.add(Figures(int(count), int(deaths), int(injured), int(missing), int(loss)))
-    return out
+def _figures(cell: list[Any] | None) -> Figures:
+    return Figures(*(int(v) for v in cell)) if cell else Figures()
 
 
 def table(session: Session, principal: Principal, *, year: int, period: str, period_no: int,
           within: Unit | None = None) -> Table:
-    """The statistics table of one month, quarter or year, for the principal's area (or one county)."""
+    """The statistics table of one month, quarter or year, for the principal's area (or one county).
+
+    The grouped rows of the year before (months 1..12) and the year (13..24) are folded in one pass into
+    plain lists of the five figures; Figures objects are made only for the cells of the result."""
     if not 2000 <= year <= 2100:
         raise UserError("The year must lie between 2000 and 2100.", field="year")
     months = months_of(period, period_no)
@@ -164,32 +167,49 @@ def table(session: Session, principal: Principal, *, year: int, period: str, per
     if not common.table_ready(session, _event_model()):
         result.source = False
         return result
-    both = grouped(session, principal, year - 1, within, years=2)  # the year before and the year, one scan
-    before = [r for r in both if r[3] <= 12]
-    rows = [(*r[:3], r[3] - 12, *r[4:]) for r in both if r[3] > 12]
-    mapping, names = county_of(session, {r[0] for r in rows})
-    _fold(rows, set(months), result, mapping)
-    result.counties = names
-    result.previous = _sum(before, set(months))
-    result.prior = _prior(period, period_no, rows, before)
+    both = grouped(session, principal, year - 1, within, years=2)  # the year before and the year, one statement
+    mapping, names = county_of(session, {r[0] for r in both})
+    now = {m + 12 for m in months}
+    then = set(months)
+    prior: set[int] = set()
+    if period != "year":
+        if period_no > 1:
+            prior = {m + 12 for m in months_of(period, period_no - 1)}
+        else:
+            prior = set(months_of(period, 12 if period == "month" else 4))
+    cells: dict[str, dict[Any, list[Any]]] = {"cat": {}, "lvl": {}, "county": {}, "matrix": {}, "sum": {}}
+    by_cat, by_level, by_county, matrix, sums = (cells["cat"], cells["lvl"], cells["county"], cells["matrix"],
+                                                 cells["sum"])
     series: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
     prev = [0] * 12
-    for _u, category, _l, month, count, *_rest in rows:
-        series[(category or "")[:1]][month - 1] += int(count)
-    for _u, _c, _l, month, count, *_rest in before:
-        prev[month - 1] += int(count)
+    for unit_id, category, level, month, *figures in both:
+        cat = (category or "")[:1]
+        if month > 12:
+            series[cat][month - 13] += int(figures[0])
+        else:
+            prev[month - 1] += int(figures[0])
+        if month in prior:
+            _add(sums, "prior", figures)
+        if month in then:
+            _add(sums, "previous", figures)
+        elif month in now:
+            county = mapping.get(unit_id, 0)
+            _add(sums, "total", figures)
+            _add(by_cat, cat, figures)
+            _add(by_level, level, figures)
+            _add(by_county, county, figures)
+            _add(matrix, (county, cat), figures)
+    result.total = _figures(sums.get("total"))
+    result.by_category = {k: _figures(v) for k, v in by_cat.items()}
+    result.by_level = {k: _figures(v) for k, v in by_level.items()}
+    result.by_county = {k: _figures(v) for k, v in by_county.items()}
+    result.matrix = {k: _figures(v) for k, v in matrix.items()}
+    result.counties = {k: v for k, v in names.items() if k in by_county}
+    result.previous = _figures(sums.get("previous"))
+    result.prior = _figures(sums.get("prior")) if prior else None
     result.series = {c: series[c] for c in CATEGORIES}
     result.series_prev = prev
     return result
-
-
-def _prior(period: str, period_no: int, rows: list[Any], before: list[Any]) -> Figures | None:
-    if period == "year":
-        return None
-    if period_no > 1:
-        return _sum(rows, set(months_of(period, period_no - 1)))
-    last = 12 if period == "month" else 4
-    return _sum(before, set(months_of(period, last)))
 
 
 def change(now: int, then: int) -> str:

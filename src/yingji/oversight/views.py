@@ -22,6 +22,7 @@ from yingji.oversight.schemas import ScoreSet, WeightSet
 from yingji.oversight.views_ledger import router as ledger_router
 from yingji.oversight.views_money import router as money_router
 from yingji.oversight.views_reports import router as reports_router
+from yingji.oversight.views_trends import router as trends_router
 from yingji.oversight.web import Export, YearQ, form_and_file, redirect
 from yingji.web.deps import DB, CurrentPrincipal
 from yingji.web.templating import render
@@ -135,3 +136,4 @@ def rules_page(request: Request, db: DB, principal: CurrentPrincipal) -> Respons
 router.include_router(ledger_router, prefix="")
 router.include_router(reports_router, prefix="")
 router.include_router(money_router, prefix="")
+router.include_router(trends_router, prefix="")

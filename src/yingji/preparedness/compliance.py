@@ -15,16 +15,25 @@ Status of a unit under a rule on day D:
   value >= threshold x elapsed share of the year);
 - at risk: the year is still running and the count is behind that pace;
 - failing: the period is over (or the rule is standing) and the threshold is not met.
+
+How an evaluation stays cheap for a whole prefecture (100,000 units): the units in scope are selected
+once (on SQLite into a temporary table of the connection, which each measure's grouped query reads); each
+rule is judged once per distinct value, not per unit; every result is one integer (status rank, the unit's
+place in code order, the rule's index), so sorting is a sort of integers; and a :class:`Result` with the
+unit's code and name is built only when read — the page's window, an export, a notice. Counts come with
+the evaluation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from itertools import repeat
+from typing import Any, overload
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Column, Integer, MetaData, Select, String, Table, or_, select
 from sqlalchemy.orm import Session
 
 from yingji.core.models import Unit
@@ -100,17 +109,122 @@ class Result:
     order: int = 0  # sort key: status, unit, rule
 
 
+RANK = {FAILING: 0, AT_RISK: 1, COMPLIANT: 2}
+_BY_RANK = (FAILING, AT_RISK, COMPLIANT)
+_RULE_BITS, _ORDER_BITS = 10, 30  # a result's key: status rank | unit's place in code order | rule's index
+_RULE_MASK, _ORDER_MASK = (1 << _RULE_BITS) - 1, (1 << _ORDER_BITS) - 1
+_RANK_SHIFT = _RULE_BITS + _ORDER_BITS
+_DETAIL_CHUNK = 500  # unit details fetched by id, so many at a time
+_DETAIL_ALL = 5000  # beyond so many units wanted at once, the details of every unit measured are fetched
+# The units of one evaluation, per connection (a temporary table, not part of the schema).
+_EVAL_UNITS = Table("prep_eval_unit", MetaData(), Column("id", Integer, primary_key=True, autoincrement=False),
+                    Column("kind", String(32), nullable=False), prefixes=["TEMPORARY"])
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """One rule as evaluated: its measured values (by unit id), what a unit left out counts as, and the
+    period's pace."""
+
+    rule: Rule
+    values: dict[int, float | None]
+    missing: float | None
+    expected: float
+    period_key: str
+
+
+class Results(Sequence[Result]):
+    """The results of an evaluation, in order (failing, at risk, compliant; then unit code, then rule), held
+    compactly: one integer per result. A :class:`Result` is built only for the results read — a page, an
+    export, a notice — and the units' codes and names are fetched for those alone."""
+
+    def __init__(self, session: Session | None = None, keys: list[int] | None = None,
+                 units: list[tuple[int, str]] | None = None, judged: list[_Judged] | None = None,
+                 details: Select[Any] | None = None) -> None:
+        self._session, self._keys = session, keys or []
+        self._units, self._judged, self._details_stmt = units or [], judged or [], details
+        self._details: dict[int, tuple[str, str, int | None]] = {}
+        self._all_details = False
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Result: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Result]: ...
+
+    def __getitem__(self, index: int | slice) -> Result | list[Result]:
+        if isinstance(index, slice):
+            return self._build(self._keys[index])
+        return self._build([self._keys[index]])[0]
+
+    def __iter__(self) -> Iterator[Result]:
+        if len(self._keys) > _DETAIL_ALL:
+            self._load_details(None)
+        for start in range(0, len(self._keys), _DETAIL_ALL):
+            yield from self._build(self._keys[start:start + _DETAIL_ALL])
+
+    def at(self, positions: Iterable[int]) -> Iterator[Result]:
+        """The results at these positions, built a batch at a time."""
+        batch: list[int] = []
+        for position in positions:
+            batch.append(self._keys[position])
+            if len(batch) == _DETAIL_ALL:
+                yield from self._build(batch)
+                batch = []
+        yield from self._build(batch)
+
+    def statuses(self) -> Iterator[tuple[int, str, str]]:
+        """(unit id, rule code, status) of every result, without building the results."""
+        units, judged = self._units, self._judged
+        for key in self._keys:
+            yield (units[(key >> _RULE_BITS) & _ORDER_MASK][0], judged[key & _RULE_MASK].rule.code,
+                   _BY_RANK[key >> _RANK_SHIFT])
+
+    def _build(self, keys: list[int]) -> list[Result]:
+        units, judged = self._units, self._judged
+        self._load_details({units[(k >> _RULE_BITS) & _ORDER_MASK][0] for k in keys})
+        out = []
+        for key in keys:
+            order = (key >> _RULE_BITS) & _ORDER_MASK
+            uid, kind = units[order]
+            j = judged[key & _RULE_MASK]
+            value = j.values.get(uid, j.missing)
+            code, name, area = self._details.get(uid, ("", "", None))
+            out.append(Result(uid, code, name, kind, area, j.rule, float(value or 0), j.expected,
+                              _BY_RANK[key >> _RANK_SHIFT], j.period_key, key))
+        return out
+
+    def _load_details(self, wanted: set[int] | None) -> None:
+        """Fetch the code, name and area of the units wanted (None: of every unit measured)."""
+        if self._all_details or self._session is None or self._details_stmt is None:
+            return
+        missing = [] if wanted is None else [uid for uid in wanted if uid not in self._details]
+        if wanted is not None and not missing:
+            return
+        conn = self._session.connection()
+        if wanted is None or len(missing) > _DETAIL_ALL:
+            rows: Iterable[Any] = conn.execute(self._details_stmt)
+            self._all_details = True
+        else:
+            rows = (row for start in range(0, len(missing), _DETAIL_CHUNK)
+                    for row in conn.execute(self._details_stmt.where(
+                        Unit.id.in_(missing[start:start + _DETAIL_CHUNK]))))
+        for uid, code, name, path in rows:
+            self._details[uid] = (code, name, _area_of(path))
+
+
 @dataclass
 class Evaluation:
     on: date
     year: int
-    results: list[Result] = field(default_factory=list)
+    results: Results = field(default_factory=Results)
+    tally: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
 
     def counts(self) -> dict[str, int]:
-        out = dict.fromkeys(STATUSES, 0)
-        for r in self.results:
-            out[r.status] += 1
-        return out
+        return dict(self.tally)
 
 
 MEASURES: dict[str, Measure] = {}
@@ -154,39 +268,39 @@ def pace(start: date, end: date, on: date) -> float:
     return (on - start).days / ((end - start).days + 1)
 
 
-RANK = {FAILING: 0, AT_RISK: 1, COMPLIANT: 2}
+def judge(rule: Rule, value: float, expected: float, final: bool) -> str:
+    """The status of one value under a rule: ``expected`` is what the pace asks for by the day, ``final``
+    whether the period is over (or the rule is standing, or caps a number)."""
+    if rule.comparison == "at_most":
+        return COMPLIANT if value <= rule.threshold else FAILING
+    if value >= rule.threshold:
+        return COMPLIANT
+    if final:
+        return FAILING
+    return COMPLIANT if value >= expected else AT_RISK
 
 
-def _sort_key(result: Result) -> int:
-    """Failing first, then at risk, then compliant; within each, by unit code, then by rule."""
-    return result.order
-
-
-def _judge_all(results: list[Result], rule: Rule, index: int, units: list[tuple[int, str, str, str, int | None, int]],
-               values: dict[int, float | None], missing: float | None, period: tuple[date, date, date, str],
-               wanted_status: set[str]) -> None:
-    """Judge one rule for many units: the comparisons inlined, the pace computed once."""
-    start, end, on, key = period
-    threshold, at_most = rule.threshold, rule.comparison == "at_most"
-    final = at_most or rule.period == "standing" or on > end
-    expected = threshold if final else threshold * pace(start, end, on)
-    append = results.append
-    for uid, code, name, kind, area, order in units:
-        value = values.get(uid, missing)
+def _judge_all(keys: list[int], tally: dict[str, int], rule: Rule, index: int, uids: list[int], places: list[int],
+               values: dict[int, float | None], missing: float | None, period: tuple[date, date, date],
+               wanted_status: set[str]) -> float:
+    """Judge one rule for many units at once: each distinct value is judged once, and every unit's result
+    becomes one integer key. Returns what the pace asks for by the day."""
+    start, end, on = period
+    final = rule.comparison == "at_most" or rule.period == "standing" or on > end
+    expected = rule.threshold if final else rule.threshold * pace(start, end, on)
+    measured = list(map(values.get, uids, repeat(missing)))
+    prefix: dict[Any, int] = {}
+    for value, n in Counter(measured).items():
         if value is None:
             continue
-        if at_most:
-            status = COMPLIANT if value <= threshold else FAILING
-        elif value >= threshold:
-            status = COMPLIANT
-        elif final:
-            status = FAILING
-        else:
-            status = COMPLIANT if value >= expected else AT_RISK
-        if wanted_status and status not in wanted_status:
+        verdict = judge(rule, value, expected, final)
+        if wanted_status and verdict not in wanted_status:
             continue
-        append(Result(uid, code, name, kind, area, rule, value, expected, status, key,
-                      (RANK[status] << 40) | (order << 10) | index))
+        tally[verdict] += n
+        prefix[value] = (RANK[verdict] << _RANK_SHIFT) | index
+    if prefix:
+        keys.extend([prefix[v] | p for v, p in zip(measured, places, strict=True) if v in prefix])
+    return expected
 
 
 def _area_of(path: str) -> int | None:
@@ -208,10 +322,34 @@ def _units(session: Session, principal: Principal, kinds: Iterable[str], on: dat
     return stmt
 
 
+def _measured_units(session: Session, units_stmt: Select[Any], *, one: bool) -> tuple[Any, Select[Any]]:
+    """The units an evaluation measures: (a selectable with their ``id`` and ``kind``, a select of (id, kind)
+    in unit-code order).
+
+    On SQLite, many units are copied once into a temporary table of the connection, so that each measure's
+    query reads that short list instead of walking the unit tree again (SQLite takes the path index for the
+    walk, which costs more than the measure itself). PostgreSQL hashes the units' subquery in each measure
+    for less than the copy would cost; a single unit is selected directly everywhere."""
+    if one or session.get_bind().dialect.name != "sqlite":
+        direct: Select[Any] = units_stmt.with_only_columns(Unit.id, Unit.kind)  # type: ignore[assignment]
+        return direct.subquery(), direct.order_by(Unit.code)
+    conn = session.connection()
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_EVAL_UNITS.name} "
+                         "(id INTEGER PRIMARY KEY, kind VARCHAR(32) NOT NULL)")
+    conn.execute(_EVAL_UNITS.delete())
+    conn.execute(_EVAL_UNITS.insert().from_select(["id", "kind"], units_stmt.with_only_columns(Unit.id, Unit.kind)))
+    ordered = (select(Unit.id, _EVAL_UNITS.c.kind).join(_EVAL_UNITS, _EVAL_UNITS.c.id == Unit.id)
+               .order_by(Unit.code))
+    return _EVAL_UNITS, ordered
+
+
 def evaluate(session: Session, principal: Principal, *, on: date, year: int | None = None,
              within: Unit | None = None, kinds: Iterable[str] = (), rule_codes: Iterable[str] = (),
              statuses: Iterable[str] = (), unit_id: int | None = None) -> Evaluation:
-    """Every applicable rule for every unit in the principal's scope (optionally below ``within``)."""
+    """Every applicable rule for every unit in the principal's scope (optionally below ``within``).
+
+    Each measure runs once per period, grouped in SQL for all the units it applies to; each rule is judged
+    per distinct value, not per unit; the results are kept as sorted integers and built on reading."""
     year = year or on.year
     wanted_kinds, wanted_rules, wanted_status = set(kinds), set(rule_codes), set(statuses)
     rules = [r for r in all_rules(session) if not wanted_rules or r.code in wanted_rules]
@@ -219,14 +357,21 @@ def evaluate(session: Session, principal: Principal, *, on: date, year: int | No
         rules = [r for r in rules if wanted_kinds & set(r.kinds)]
     evaluation = Evaluation(on=on, year=year)
     session.flush()  # the measures read through the session's connection
-    if not rules:
+    if not rules or len(rules) > _RULE_MASK:
         return evaluation
     path = within.path if within is not None else None
     kinds_needed = {k for r in rules for k in r.kinds if not wanted_kinds or k in wanted_kinds}
-    by_kind: dict[str, list[tuple[int, str, str, str, int | None, int]]] = {}
-    stmt = _units(session, principal, kinds_needed, on, path, unit_id).order_by(Unit.code)
-    for order, (uid, code, name, kind, upath) in enumerate(session.connection().execute(stmt)):
-        by_kind.setdefault(kind, []).append((uid, code, name, kind, _area_of(upath), order))
+    units_stmt = _units(session, principal, kinds_needed, on, path, unit_id)
+    measured, ordered = _measured_units(session, units_stmt, one=unit_id is not None)
+    units: list[tuple[int, str]] = []
+    by_kind: dict[str, tuple[list[int], list[int]]] = {}
+    for place, (uid, kind) in enumerate(session.connection().execute(ordered)):
+        units.append((uid, kind))
+        ids, places = by_kind.setdefault(kind, ([], []))
+        ids.append(uid)
+        places.append(place << _RULE_BITS)
+    if len(units) > _ORDER_MASK:
+        raise ValueError("too many units to evaluate at once")
     plan: list[tuple[int, Rule, tuple[str, ...], tuple[date, date, str], tuple[str, date, date, int | None]]] = []
     kinds_of: dict[tuple[str, date, date, int | None], set[str]] = {}
     for index, rule in enumerate(rules):
@@ -239,14 +384,21 @@ def evaluate(session: Session, principal: Principal, *, on: date, year: int | No
         plan.append((index, rule, rule_kinds, (start, end, key), ckey))
     cache: dict[tuple[str, date, date, int | None], dict[int, float | None]] = {}
     for ckey, measured_kinds in kinds_of.items():
-        ids = _units(session, principal, measured_kinds, on, path, unit_id).with_only_columns(Unit.id)
-        ctx = MeasureContext(session=session, units=ids, start=ckey[1], until=ckey[2], on=on, param=ckey[3])
+        ids_stmt = select(measured.c.id).where(measured.c.kind.in_(sorted(measured_kinds)))
+        ctx = MeasureContext(session=session, units=ids_stmt, start=ckey[1], until=ckey[2], on=on, param=ckey[3])
         cache[ckey] = MEASURES[ckey[0]].fn(ctx)
-    results = evaluation.results
+    keys: list[int] = []
+    judged: list[_Judged] = [_Judged(rule, {}, None, 0.0, "") for rule in rules]
     for index, rule, rule_kinds, (start, end, key), ckey in plan:
-        _judge_all(results, rule, index, [row for kind in rule_kinds for row in by_kind[kind]], cache[ckey],
-                   MEASURES[rule.measure].missing, (start, end, on, key), wanted_status)
-    results.sort(key=_sort_key)
+        uids = [uid for kind in rule_kinds for uid in by_kind[kind][0]]
+        places = [p for kind in rule_kinds for p in by_kind[kind][1]]
+        missing = MEASURES[rule.measure].missing
+        expected = _judge_all(keys, evaluation.tally, rule, index, uids, places, cache[ckey], missing,
+                              (start, end, on), wanted_status)
+        judged[index] = _Judged(rule, cache[ckey], missing, expected, key)
+    keys.sort()
+    details: Select[Any] = units_stmt.with_only_columns(Unit.id, Unit.code, Unit.name, Unit.path)  # type: ignore[assignment]
+    evaluation.results = Results(session, keys, units, judged, details)
     return evaluation
 
 

@@ -20,7 +20,8 @@ VALID_PLAN = ("in_force", "under_revision")
 
 
 def _grouped(ctx: MeasureContext, stmt: Any) -> dict[int, float | None]:
-    return {uid: float(n) for uid, n in ctx.session.connection().execute(stmt)}
+    """``{unit id: number}`` from a statement selecting (unit id, number) grouped by unit."""
+    return {uid: n for uid, n in ctx.session.connection().execute(stmt)}
 
 
 # --- drills --------------------------------------------------------------------------------------
@@ -40,13 +41,14 @@ def comprehensive_drill_records(ctx: MeasureContext, unit_id: int) -> list[Recor
 
 
 def _plan_drill_counts(ctx: MeasureContext, plan_type: str) -> Any:
-    """Per valid plan of the type: its unit and how many drills exercised it in the period."""
-    held = (select(PrepDrillPlan.plan_id, func.count().label("n"))
+    """Per valid plan of the type: its unit and how many drills exercised it in the period (counted per plan,
+    so the work follows the plans of the type, not every drill of the year)."""
+    held = (select(func.count()).select_from(PrepDrillPlan)
             .join(PrepDrill, PrepDrill.id == PrepDrillPlan.drill_id)
-            .where(PrepDrill.held_on >= ctx.start, PrepDrill.held_on <= ctx.until)
-            .group_by(PrepDrillPlan.plan_id).subquery())
-    return (select(PrepPlan.id, PrepPlan.unit_id, PrepPlan.title, func.coalesce(held.c.n, 0).label("n"))
-            .outerjoin(held, held.c.plan_id == PrepPlan.id)
+            .where(PrepDrillPlan.plan_id == PrepPlan.id, PrepDrill.held_on >= ctx.start,
+                   PrepDrill.held_on <= ctx.until)
+            .correlate(PrepPlan).scalar_subquery())
+    return (select(PrepPlan.id, PrepPlan.unit_id, PrepPlan.title, held.label("n"))
             .where(PrepPlan.unit_id.in_(ctx.units), PrepPlan.plan_type == plan_type,
                    PrepPlan.status.in_(VALID_PLAN)))
 

@@ -35,7 +35,9 @@ class PrepPlan(Timestamped, Base):
     """An emergency plan (预案) of a unit; a new version supersedes the old one."""
 
     __tablename__ = "prep_plan"
-    __table_args__ = (Index("ix_prep_plan_unit_status", "unit_id", "status"),)
+    # The compliance engine's plan counts read only this index (unit, status, type and the dates they test).
+    __table_args__ = (Index("ix_prep_plan_unit_status_dates", "unit_id", "status", "plan_type", "issued_on",
+                            "last_evaluated_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
@@ -57,6 +59,7 @@ class PrepFiling(Timestamped, Base):
     """A plan filed (备案) with an office above its owner: submitted, then accepted or returned with reasons."""
 
     __tablename__ = "prep_filing"
+    __table_args__ = (Index("ix_prep_filing_plan_state", "plan_id", "state", "filed_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("prep_plan.id", ondelete="CASCADE"), index=True)
@@ -102,7 +105,8 @@ class PrepDrill(Timestamped, Base):
 
     __tablename__ = "prep_drill"
     __table_args__ = (Index("ix_prep_drill_unit_held", "unit_id", "held_on"),
-                      Index("ix_prep_drill_held_scope", "held_on", "scope"))
+                      Index("ix_prep_drill_held_scope", "held_on", "scope"),
+                      Index("ix_prep_drill_scope_unit_held", "scope", "unit_id", "held_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))

@@ -90,19 +90,21 @@ def notify_at_risk(session: Session, principal: Principal, *, on: date | None = 
     rule, period and status. Returns how many notices were sent."""
     day = on or clock.now().date()
     evaluation = compliance.evaluate(session, principal, on=day, statuses=(compliance.AT_RISK, compliance.FAILING))
-    if not evaluation.results:
+    results = evaluation.results
+    if not results:
         return 0
-    sent = {(u, r, p, s) for u, r, p, s in session.execute(select(
-        PrepNotice.unit_id, PrepNotice.rule_code, PrepNotice.period_key, PrepNotice.status).where(
-        PrepNotice.unit_id.in_({r.unit_id for r in evaluation.results})))}
-    users = _recipients(session, {r.unit_id for r in evaluation.results})
-    count = 0
-    for result in evaluation.results:
-        key = (result.unit_id, result.rule.code, result.period_key[:4], result.status)  # standing rules: once a year
-        if key in sent:
-            continue
-        sent.add(key)
-        session.add(PrepNotice(unit_id=result.unit_id, rule_code=result.rule.code, period_key=key[2],
+    period = str(day.year)  # year rules: the year; standing rules: once a year
+    sent = {(u, r, s) for u, r, s in session.execute(select(
+        PrepNotice.unit_id, PrepNotice.rule_code, PrepNotice.status).where(PrepNotice.period_key == period))}
+    pending, units = [], set()
+    for position, key in enumerate(results.statuses()):
+        if key not in sent:
+            sent.add(key)
+            pending.append(position)
+            units.add(key[0])
+    users = _recipients(session, units)
+    for result in results.at(pending):
+        session.add(PrepNotice(unit_id=result.unit_id, rule_code=result.rule.code, period_key=period,
                                status=result.status))
         to = users.get(result.unit_id, [])
         if to:
@@ -113,20 +115,26 @@ def notify_at_risk(session: Session, principal: Principal, *, on: date | None = 
             link = (f"/preparedness/compliance/records?unit={result.unit_id}&rule={result.rule.code}"
                     f"&on={day.isoformat()}")
             notify(session, principal, users=to, subject=subject, body=body, link=link)
-        count += 1
     session.flush()
-    return count
+    return len(pending)
+
+
+_CHUNK = 500  # ids per IN (...) list
 
 
 def _recipients(session: Session, unit_ids: set[int]) -> dict[int, list[User]]:
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
-    wanted = unit_ids | {u.parent_id for u in units.values() if u.parent_id is not None}
+    ids = sorted(unit_ids)
+    units: dict[int, Unit] = {}
+    for start in range(0, len(ids), _CHUNK):
+        units.update((u.id, u) for u in session.scalars(select(Unit).where(Unit.id.in_(ids[start:start + _CHUNK]))))
+    wanted = sorted(unit_ids | {u.parent_id for u in units.values() if u.parent_id is not None})
     by_unit: dict[int, list[User]] = {}
-    for user in session.scalars(select(User).where(User.unit_id.in_(wanted), User.is_active.is_(True),
-                                                   User.role.in_(("county_office", "prefecture_office",
-                                                                  "township_officer", "department", "enterprise",
-                                                                  "info_officer"))).order_by(User.id)):
-        by_unit.setdefault(user.unit_id, []).append(user)
+    for start in range(0, len(wanted), _CHUNK):
+        for user in session.scalars(select(User).where(
+                User.unit_id.in_(wanted[start:start + _CHUNK]), User.is_active.is_(True),
+                User.role.in_(("county_office", "prefecture_office", "township_officer", "department", "enterprise",
+                               "info_officer"))).order_by(User.id)):
+            by_unit.setdefault(user.unit_id, []).append(user)
     out: dict[int, list[User]] = {}
     for uid in unit_ids:
         unit = units.get(uid)

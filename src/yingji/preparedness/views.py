@@ -151,8 +151,8 @@ def overview(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     f = service.filters(on=None, year=None)
     evaluation = service.evaluate(db, principal, f)
     by_rule: dict[str, dict[str, int]] = {}
-    for r in evaluation.results:
-        by_rule.setdefault(r.rule.code, dict.fromkeys(compliance.STATUSES, 0))[r.status] += 1
+    for _unit, code, status in evaluation.results.statuses():
+        by_rule.setdefault(code, dict.fromkeys(compliance.STATUSES, 0))[status] += 1
     rules = {r.code: r for r in compliance.all_rules(db)}
     return _page(request, "index", {"f": f, "counts": evaluation.counts(), "by_rule": by_rule, "rules": rules,
                                     "open_items": len(drills.items(db, principal, open_only=True, limit=1000)),

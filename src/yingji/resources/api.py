@@ -11,7 +11,7 @@ from yingji.core.api import json_response
 from yingji.core.schemas import Page
 from yingji.core.scope import get_scoped
 from yingji.core.service import paginate
-from yingji.resources import defaults, dispatch, ledger, nearby, records, shelters, supplies, teams
+from yingji.resources import defaults, dispatch, insurance, ledger, nearby, records, shelters, supplies, teams
 from yingji.resources.common import qty
 from yingji.resources.models import Donation, Movement, Requisition, ServicePurchase, SupplierContract
 from yingji.resources.schemas import (
@@ -28,6 +28,8 @@ from yingji.resources.schemas import (
     DonationRead,
     EquipmentCreate,
     EquipmentRead,
+    InsuranceCreate,
+    InsuranceRead,
     IssueIn,
     ItemCreate,
     ItemRead,
@@ -49,6 +51,7 @@ from yingji.resources.schemas import (
     ShelterStatusIn,
     StockRow,
     Suggestion,
+    TeamCover,
     TeamCreate,
     TeamRead,
     TeamUpdate,
@@ -109,6 +112,31 @@ def create_agreement(db: DB, principal: CurrentPrincipal, data: AgreementCreate)
 @router.get("/agreements/{agreement_id}", response_model=AgreementRead)
 def get_agreement(db: DB, principal: CurrentPrincipal, agreement_id: IdPath) -> Any:
     return teams.get_agreement(db, principal, agreement_id)
+
+
+# --- insurance of team members ----------------------------------------------------------------------
+
+@router.get("/insurance", response_model=Page[InsuranceRead])
+def list_insurance(db: DB, principal: CurrentPrincipal, q: Text = "", team_id: IdQuery = None, state: Code = "",
+                   page: PageNo = 1, per_page: PerPage = 50) -> Any:
+    stmt = insurance.policies(principal, q=q, team_id=team_id, state=state,
+                              notice_days=defaults.value(db, defaults.INSURANCE_NOTICE))
+    return _page(db, stmt, InsuranceRead, page, per_page)
+
+
+@router.post("/insurance", response_model=InsuranceRead, status_code=201)
+def create_insurance(db: DB, principal: CurrentPrincipal, data: InsuranceCreate) -> Any:
+    return insurance.create_policy(db, principal, data)
+
+
+@router.get("/insurance/{res_insurance_id}", response_model=InsuranceRead)
+def get_insurance(db: DB, principal: CurrentPrincipal, res_insurance_id: IdPath) -> Any:
+    return insurance.get_policy(db, principal, res_insurance_id)
+
+
+@router.get("/teams/{team_id}/insurance", response_model=TeamCover)
+def team_insurance(db: DB, principal: CurrentPrincipal, team_id: IdPath) -> Any:
+    return insurance.team_cover(db, principal, team_id)
 
 
 # --- catalogue, warehouses, lots, ledger --------------------------------------------------------------
@@ -387,9 +415,10 @@ def near(db: DB, principal: CurrentPrincipal, lon: Annotated[float, Query(ge=-18
          lat: Annotated[float, Query(ge=-90, le=90)], kind: Code = "team", capability: Code = "",
          supply_item_id: IdQuery = None, min_free: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
          limit: Annotated[int, Query(ge=1, le=100)] = 10,
-         radius_km: Annotated[float | None, Query(gt=0, le=2000)] = None) -> Any:
+         radius_km: Annotated[float | None, Query(gt=0, le=2000)] = None, ready_only: bool = False,
+         open_only: bool = False) -> Any:
     return nearby.nearest(db, principal, kind, lon, lat, limit=limit, radius_km=radius_km, capability=capability,
-                          item_id=supply_item_id, min_free=min_free)
+                          item_id=supply_item_id, min_free=min_free, ready_only=ready_only, open_only=open_only)
 
 
 @router.get("/rules", response_model=list[RuleRead])

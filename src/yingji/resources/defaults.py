@@ -19,6 +19,7 @@ EXPIRY_WARNING = "expiry_warning_days"
 AGREEMENT_NOTICE = "agreement_notice_days"
 NEARBY_RADIUS = "nearby_radius_km"
 NEARBY_LIMIT = "nearby_limit"
+INSURANCE_NOTICE = "insurance_notice_days"
 
 RES_RULES = [
     {"key": EXPIRY_WARNING, "value": 30, "unit": "d",
@@ -30,10 +31,15 @@ RES_RULES = [
      "source": "[C] the prefecture spans about 300 km: resources farther than this are not offered as nearby"},
     {"key": NEARBY_LIMIT, "value": 10, "unit": "rows",
      "source": "Issue 7: the nearest 10 teams, warehouses and shelters of a point"},
+    {"key": INSURANCE_NOTICE, "value": 30, "unit": "d",
+     "source": "[C] chosen default, DEFAULTS.md gives no figure: rescue team members are to be insured "
+               "(博州 2017-64: 意外伤害保险, 工伤保险 for full- and part-time rescuers and volunteers); a team is "
+               "warned 30 days before its members' cover ends, the same notice as for rescue agreements"},
 ]
 RULE_LABELS = {EXPIRY_WARNING: N_("Rotation warning before expiry"),
                AGREEMENT_NOTICE: N_("Notice before an agreement ends"),
-               NEARBY_RADIUS: N_("Farthest distance offered as nearby"), NEARBY_LIMIT: N_("Nearest resources listed")}
+               NEARBY_RADIUS: N_("Farthest distance offered as nearby"), NEARBY_LIMIT: N_("Nearest resources listed"),
+               INSURANCE_NOTICE: N_("Notice before team members' insurance ends")}
 
 
 def load(session: Session, principal: Principal) -> int:

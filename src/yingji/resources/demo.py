@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from yingji.core.models import Unit
 from yingji.core.scope import Principal
-from yingji.resources import defaults, dispatch, ledger, records, shelters, supplies, teams
+from yingji.resources import defaults, dispatch, insurance, ledger, records, shelters, supplies, teams
 from yingji.resources.common import today
 from yingji.resources.models import SupplyItem, Team
 from yingji.resources.schemas import (
@@ -21,6 +21,7 @@ from yingji.resources.schemas import (
     ContractCreate,
     DonationCreate,
     EquipmentCreate,
+    InsuranceCreate,
     ItemCreate,
     MinLevelIn,
     ReceiptIn,
@@ -89,6 +90,17 @@ def load(session: Session, principal: Principal, root: Unit, counties: dict[str,
     teams.create_agreement(session, principal, AgreementCreate(
         unit_id=u["652701100-E01"], team_id=made["博乐市综合性消防救援支队（演示）"].id,
         title="小营盘建材厂救援服务协议（演示）", starts_on=on - timedelta(days=345), ends_on=on + timedelta(days=20)))
+    # members' accident insurance: one team fully insured, one short and ending within the notice, the rest none
+    for name, insurer, policy_no, count, first, last in (
+            ("温泉县综合性消防救援大队（演示）", "中国人民财产保险温泉支公司（演示）", "PICC-WQ-2026-001",
+             45, -300, 65),
+            ("温泉县地震灾害紧急救援队（演示）", "中国平安财产保险博州中心支公司（演示）", "PA-BZ-2026-017",
+             24, -345, 20),
+            ("博乐市综合性消防救援支队（演示）", "中国人寿财产保险博州中心支公司（演示）", "CL-BZ-2026-005",
+             120, -100, 265)):
+        insurance.create_policy(session, principal, InsuranceCreate(
+            team_id=made[name].id, kind="accident", insurer=insurer, policy_no=policy_no, insured_count=count,
+            cover_from=on + timedelta(days=first), cover_to=on + timedelta(days=last)))
     _warehouses(session, principal, u, items)
     for county, name, kind, indoor, grade, area, cap, lon, lat in SHELTERS:
         shelter = shelters.create_shelter(session, principal, ShelterCreate(

@@ -72,7 +72,11 @@ def _keep_cell(_mapper: Any, _connection: Any, target: Located) -> None:
 
 class Team(Located, Timestamped, Base):
     __tablename__ = "res_team"
-    __table_args__ = (Index("ix_res_team_lat_lon", "lat", "lon"),)
+    __table_args__ = (
+        Index("ix_res_team_lat_lon", "lat", "lon"),
+        # "nearest" reads candidates from this index alone: the cell, the filters and the place
+        Index("ix_res_team_near", "cell", "readiness", "lon", "lat", "unit_id", "capabilities"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = _unit_fk()
@@ -121,7 +125,8 @@ class SupplyItem(Timestamped, Base):
 
 class Warehouse(Located, Timestamped, Base):
     __tablename__ = "res_warehouse"
-    __table_args__ = (Index("ix_res_warehouse_lat_lon", "lat", "lon"),)
+    __table_args__ = (Index("ix_res_warehouse_lat_lon", "lat", "lon"),
+                      Index("ix_res_warehouse_near", "cell", "lon", "lat", "unit_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = _unit_fk()
@@ -210,15 +215,14 @@ class SupplierContract(Timestamped, Base):
 
 
 class Dispatch(Timestamped, Base):
-    """A request for supplies and its way through approval, allocation, shipment and receipt.
-
-    ``event_id`` names an incident (``incident_events``) without a foreign key for now."""
+    """A request for supplies and its way through approval, allocation, shipment and receipt, for an
+    incident (``incident_events``) the requester can see, or for a unit's own needs."""
 
     __tablename__ = "res_dispatch"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = _unit_fk()  # the requesting unit
-    event_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_events.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     destination: Mapped[str] = mapped_column(String(300), default="")
     lon: Mapped[float | None]
@@ -281,6 +285,7 @@ class Shelter(Located, Timestamped, Base):
     __table_args__ = (
         CheckConstraint("occupancy >= 0 AND occupancy <= capacity", name="occupancy_within_capacity"),
         Index("ix_res_shelter_lat_lon", "lat", "lon"),
+        Index("ix_res_shelter_near", "cell", "is_open", "lon", "lat", "unit_id", "capacity", "occupancy"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -317,6 +322,7 @@ class ShelterStatus(Base):
 
 class Equipment(Located, Timestamped, Base):
     __tablename__ = "res_equipment"
+    __table_args__ = (Index("ix_res_equipment_near", "cell", "kind", "lon", "lat", "unit_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = _unit_fk()
@@ -373,3 +379,27 @@ class Donation(Timestamped, Base):
     received_on: Mapped[date] = mapped_column(Date)
     destination: Mapped[str] = mapped_column(Text, default="")
     distributed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class TeamInsurance(Timestamped, Base):
+    """An insurance policy covering a rescue team's members (R4.3; 人身意外伤害保险, 工伤保险, 责任保险):
+    the insurer, the policy number, how many members it covers and the days of cover (both inclusive)."""
+
+    __tablename__ = "res_team_insurance"
+    __table_args__ = (
+        CheckConstraint("insured_count >= 0", name="count_not_negative"),
+        CheckConstraint("cover_to >= cover_from", name="cover_in_order"),
+        Index("ix_res_team_insurance_team_cover", "team_id", "cover_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = _unit_fk()  # the team's owner
+    team_id: Mapped[int] = mapped_column(ForeignKey("res_team.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16), default="accident")  # accident, work_injury, liability
+    insurer: Mapped[str] = mapped_column(String(200))
+    policy_no: Mapped[str] = mapped_column(String(64))
+    insured_count: Mapped[int] = mapped_column(Integer)
+    cover_from: Mapped[date] = mapped_column(Date)
+    cover_to: Mapped[date] = mapped_column(Date, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    notified_on: Mapped[date | None] = mapped_column(Date)  # the day the team's unit was told the cover ends

@@ -148,6 +148,62 @@ class AgreementCreate(Clean):
         return self
 
 
+INSURANCE_KINDS = {"accident": N_("personal accident insurance"), "work_injury": N_("work injury insurance"),
+                   "liability": N_("liability insurance")}
+INSURANCE_STATES = {"current": N_("cover in force"), "ending": N_("ending soon"), "ended": N_("ended"),
+                    "future": N_("not yet in force")}
+
+
+class InsuranceCreate(Clean):
+    team_id: Id
+    kind: str = "accident"
+    insurer: Name
+    policy_no: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z\-_/().]+$")
+    insured_count: int = Field(ge=0, le=100000)
+    cover_from: date
+    cover_to: date
+    note: str = Field(default="", max_length=2000)
+
+    _kind = field_validator("kind")(lambda v: _one_of(v, INSURANCE_KINDS, "kind of insurance"))
+
+    @model_validator(mode="after")
+    def _order(self) -> Any:
+        if self.cover_to < self.cover_from:
+            raise ValueError("the cover must end on or after its first day")
+        return self
+
+
+class InsuranceRead(Read):
+    id: int
+    unit_id: int
+    team_id: int
+    kind: str
+    insurer: str
+    policy_no: str
+    insured_count: int
+    cover_from: date
+    cover_to: date
+    note: str
+    notified_on: date | None = None
+
+
+class CoverWarning(BaseModel):
+    code: str  # uninsured, short, ending
+    message: str
+
+
+class TeamCover(BaseModel):
+    """A team's insurance today: the members insured, the policies, and what needs attention."""
+
+    team_id: int
+    members: int
+    insured_now: int
+    notice_days: int
+    notice_source: str
+    warnings: list[CoverWarning]
+    policies: list[InsuranceRead]
+
+
 class AgreementRead(Read):
     id: int
     unit_id: int

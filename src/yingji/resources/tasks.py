@@ -1,7 +1,8 @@
-"""Periodic resource jobs: rotation warnings for lots near or past expiry, notices for ending agreements.
+"""Periodic resource jobs: rotation warnings for lots near or past expiry, notices for ending agreements and
+for team members' insurance that ends without a renewal.
 
-Both are idempotent: a lot remembers the last state its unit was told of, an agreement the day its
-notice went out."""
+All are idempotent: a lot remembers the last state its unit was told of, an agreement and an insurance
+policy the day their notice went out."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from yingji.core.models import User
 from yingji.core.scope import Principal, system_principal
 from yingji.i18n import gettext
 from yingji.jobs import periodic
-from yingji.resources import defaults
+from yingji.resources import defaults, insurance
 from yingji.resources.common import qty, today
-from yingji.resources.models import Agreement, Lot, SupplyItem, Team, Warehouse
+from yingji.resources.models import Agreement, Lot, SupplyItem, Team, TeamInsurance, Warehouse
 from yingji.resources.supplies import lot_state
 
 TOLD_ROLES = ("prefecture_office", "county_office", "department", "township_officer", "enterprise")
@@ -71,6 +72,33 @@ def agreement_notices(session: Session, principal: Principal) -> int:
     return told
 
 
+def insurance_notices(session: Session, principal: Principal) -> int:
+    """Tell the team's unit once when a policy's cover comes within the notice period and no other policy keeps
+    as many members insured from the day after; a policy renewed in time is not told of."""
+    on = today()
+    notice = defaults.value(session, defaults.INSURANCE_NOTICE)
+    stmt = (select(TeamInsurance, Team).join(Team, Team.id == TeamInsurance.team_id)
+            .where(TeamInsurance.notified_on.is_(None), TeamInsurance.cover_from <= on,
+                   TeamInsurance.cover_to >= on, TeamInsurance.cover_to <= on + timedelta(days=notice))
+            .order_by(TeamInsurance.id))
+    told = 0
+    for policy, team in session.execute(stmt).all():
+        rows = list(session.scalars(select(TeamInsurance).where(TeamInsurance.team_id == team.id,
+                                                                TeamInsurance.cover_to >= on)))
+        after = insurance.insured_on(rows, policy.cover_to + timedelta(days=1))
+        if after >= insurance.insured_on(rows, policy.cover_to):
+            continue  # renewed without a gap
+        policy.notified_on = on
+        notify.notify(session, principal, users=_officers(session, {team.unit_id}),
+                      subject=gettext("Team members' insurance ends on %(date)s: %(team)s") % {
+                          "date": policy.cover_to.isoformat(), "team": team.name},
+                      body=gettext("%(insurer)s, policy %(policy)s, %(count)s members insured.") % {
+                          "insurer": policy.insurer, "policy": policy.policy_no, "count": policy.insured_count},
+                      link=f"/resources/teams/{team.id}#insurance")
+        told += 1
+    return told
+
+
 def run_expiry() -> int:
     with runtime.get_database().unit_of_work() as session:
         return expiry_warnings(session, system_principal("resources.expiry"))
@@ -79,6 +107,11 @@ def run_expiry() -> int:
 def run_agreements() -> int:
     with runtime.get_database().unit_of_work() as session:
         return agreement_notices(session, system_principal("resources.agreements"))
+
+
+def run_insurance() -> int:
+    with runtime.get_database().unit_of_work() as session:
+        return insurance_notices(session, system_principal("resources.insurance"))
 
 
 @periodic("resources.expiry", minute="15", hour="0")
@@ -91,3 +124,9 @@ def expiry_job() -> int:
 def agreements_job() -> int:
     """Rescue agreements ending within the notice period: the firm and the team are told once."""
     return run_agreements()
+
+
+@periodic("resources.insurance", minute="25", hour="0")
+def insurance_job() -> int:
+    """Team members' insurance ending within the notice period without a renewal: the team's unit is told once."""
+    return run_insurance()

@@ -20,10 +20,10 @@ from yingji.core.service import MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
 from yingji.errors import UserError
 from yingji.i18n import N_, gettext
-from yingji.resources import defaults, dispatch, ledger, nearby, records, shelters, supplies, teams
+from yingji.resources import defaults, dispatch, insurance, ledger, nearby, records, shelters, supplies, teams
 from yingji.resources import schemas as S
-from yingji.resources.common import qty, untag
-from yingji.resources.models import Lot, SupplyItem, Warehouse
+from yingji.resources.common import qty, today, untag
+from yingji.resources.models import Lot, SupplyItem, TeamInsurance, Warehouse
 from yingji.web.deps import DB, CurrentPrincipal, IdPath
 from yingji.web.templating import render
 
@@ -150,12 +150,16 @@ def overview(request: Request, db: DB, principal: CurrentPrincipal) -> HTMLRespo
     ending = list(db.scalars(teams.agreements(principal, ending_within=defaults.value(db, defaults.AGREEMENT_NOTICE))
                              .limit(50)))
     below = [r for r in supplies.stock(db, principal) if r.below_minimum]
+    cover_ending = list(db.scalars(insurance.policies(
+        principal, state="ending", notice_days=defaults.value(db, defaults.INSURANCE_NOTICE)).limit(50)))
     context = {"attention": attention, "ending": ending, "below": below, "states": LOT_STATES,
+               "cover_ending": cover_ending,
                "items": supplies.item_map(db, [lot.item_id for lot in attention] + [r.item_id for r in below]),
                "warehouses": supplies.names(db, Warehouse, [lot.warehouse_id for lot in attention]
                                             + [r.warehouse_id for r in below]),
                "warn": defaults.rule(db, defaults.EXPIRY_WARNING), "qty": qty,
-               "team_names": supplies.names(db, teams.Team, [a.team_id for a in ending])}
+               "team_names": supplies.names(db, teams.Team, [a.team_id for a in ending]
+                                            + [p.team_id for p in cover_ending])}
     return render(request, "resources/index.html", context, active="resources")
 
 
@@ -238,7 +242,9 @@ def team_page(request: Request, db: DB, principal: CurrentPrincipal, team_id: Id
                "caps": _labels(S.CAPABILITIES, team.capabilities), "readiness": S.READINESS,
                "agreements": agreements, "agreement_state": lambda a: teams.agreement_state(db, a),
                "agreement_states": AGREEMENT_STATES, "firms": _unit_names(db, [a.unit_id for a in agreements]),
-               "can_write": principal.can(roles.WRITE), "units": _units(db, principal)}
+               "can_write": principal.can(roles.WRITE), "units": _units(db, principal),
+               "cover": insurance.team_cover(db, principal, team.id), "insurance_kinds": S.INSURANCE_KINDS,
+               "insurance_states": S.INSURANCE_STATES, "policy_state": insurance.policy_state, "today": today()}
     return render(request, "resources/team.html", context, active="resources")
 
 
@@ -246,6 +252,54 @@ def team_page(request: Request, db: DB, principal: CurrentPrincipal, team_id: Id
 async def update_team_form(request: Request, db: DB, principal: CurrentPrincipal, team_id: IdPath) -> Response:
     teams.update_team(db, principal, team_id, parse_form(S.TeamUpdate, await _form(request)))
     return _redirect(f"/resources/teams/{team_id}")
+
+
+@router.post("/teams/{team_id}/insurance", response_class=HTMLResponse)
+async def create_team_insurance_form(request: Request, db: DB, principal: CurrentPrincipal,
+                                     team_id: IdPath) -> Response:
+    values = await _form(request)
+    values["team_id"] = team_id
+    insurance.create_policy(db, principal, parse_form(S.InsuranceCreate, values))
+    return _redirect(f"/resources/teams/{team_id}#insurance")
+
+
+@router.get("/insurance", response_class=HTMLResponse)
+def insurance_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "", state: Code = "",
+                   team_id: OptionalId = "", page: PageNo = 1, export: Export = "") -> Response:
+    team = _whole(team_id, "team_id")
+    rule = defaults.rule(db, defaults.INSURANCE_NOTICE)
+    notice, on = int(rule.value), today()
+    stmt = insurance.policies(principal, q=q, team_id=team, state=state, notice_days=notice)
+    team_names = supplies.names(db, teams.Team, db.scalars(stmt.with_only_columns(TeamInsurance.team_id)
+                                                           .limit(2000)))
+    columns = [Col(N_("team"), lambda p: team_names.get(p.team_id, ""), lambda p: f"/resources/teams/{p.team_id}"),
+               Col(N_("kind of insurance"), lambda p: gettext(S.INSURANCE_KINDS[p.kind])),
+               Col(N_("insurer"), lambda p: p.insurer), Col(N_("policy number"), lambda p: p.policy_no),
+               Col(N_("members insured"), lambda p: p.insured_count),
+               Col(N_("from"), lambda p: p.cover_from), Col(N_("until"), lambda p: p.cover_to),
+               Col(N_("state"), lambda p: gettext(S.INSURANCE_STATES[insurance.policy_state(p, on, notice)]))]
+    visible_teams = [(t.id, t.name) for t in db.scalars(teams.teams(principal).limit(300))]
+    form = [Field("team_id", N_("team"), "select", visible_teams, required=True),
+            Field("kind", N_("kind of insurance"), "select", _choices(S.INSURANCE_KINDS), required=True),
+            Field("insurer", N_("insurer"), required=True), Field("policy_no", N_("policy number"), required=True),
+            Field("insured_count", N_("members insured"), "number", required=True),
+            Field("cover_from", N_("from"), "date", required=True),
+            Field("cover_to", N_("until"), "date", required=True),
+            Field("note", N_("note"), "textarea")]
+    filters = [Field("state", N_("state"), "select", _choices(S.INSURANCE_STATES), value=state),
+               Field("team_id", N_("team"), "select", visible_teams, value=team or "")]
+    return _list_page(request, db, principal, title=N_("Insurance of team members"), table_id="insurance",
+                      stmt=stmt, columns=columns, page=page, export=export, filename="insurance", q=q,
+                      filters=filters, form=form, action="/resources/insurance",
+                      note=gettext("Cover ending within %(n)s days is flagged.") % {"n": notice}
+                      + f" ({rule.source})",
+                      extra_params=f"&state={_quote(state)}&team_id={team or ''}")
+
+
+@router.post("/insurance", response_class=HTMLResponse)
+async def create_insurance_form(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
+    insurance.create_policy(db, principal, parse_form(S.InsuranceCreate, await _form(request)))
+    return _redirect("/resources/insurance")
 
 
 @router.get("/agreements", response_class=HTMLResponse)

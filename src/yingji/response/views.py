@@ -1,9 +1,10 @@
 """Pages of first response and public information.
 
 Signed in: an event's response page (timeline, statements, opinion log, evaluation) under
-``/incidents/{event_id}/response``, the duty desk's tip queue ``/incidents/response/tips``, the evaluation list
-``/incidents/response/evaluations`` and the response rules. Public (no sign-in): the tip form, the public event pages
-and the Atom feed of published statements.
+``/incidents/{event_id}/response``, the duty desk's tip queue ``/incidents/tips``, the evaluation list
+``/incidents/evaluations`` (their earlier addresses under ``/incidents/response/`` redirect) and the
+response rules. Public (no sign-in): the tip form, the public event pages and the Atom feed of published
+statements.
 """
 
 from __future__ import annotations
@@ -222,7 +223,24 @@ async def evaluation_upload_form(request: Request, db: DB, principal: CurrentPri
     return _redirect(f"/incidents/{event_id}/response/evaluation")
 
 
-@router.get("/incidents/response/evaluations", response_class=HTMLResponse)
+@router.get("/incidents/response/evaluations")
+def evaluations_moved(request: Request) -> RedirectResponse:
+    """The list's earlier address."""
+    return _moved(request, "/incidents/evaluations")
+
+
+@router.get("/incidents/response/tips")
+def tips_moved(request: Request) -> RedirectResponse:
+    """The list's earlier address."""
+    return _moved(request, "/incidents/tips")
+
+
+def _moved(request: Request, path: str) -> RedirectResponse:
+    query = request.url.query
+    return RedirectResponse(path + (f"?{query}" if query else ""), status_code=301)
+
+
+@router.get("/incidents/evaluations", response_class=HTMLResponse)
 def evaluations_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings,
                      state: Choice = "", unit_id: IdQuery = None, q: Text = "", page: PageNo = 1,
                      export: Export = "") -> Response:
@@ -246,7 +264,7 @@ def evaluations_page(request: Request, db: DB, principal: CurrentPrincipal, sett
 
 # --- the duty desk's tip queue ---------------------------------------------------------------------
 
-@router.get("/incidents/response/tips", response_class=HTMLResponse)
+@router.get("/incidents/tips", response_class=HTMLResponse)
 def tips_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings, status: Choice = "",
               unit_id: IdQuery = None, q: Text = "", page: PageNo = 1, export: Export = "") -> Response:
     stmt = tips.list_stmt(principal, status=status, unit_id=unit_id, q=q)

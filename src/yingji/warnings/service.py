@@ -513,11 +513,13 @@ def _after_issue(session: Session, principal: Principal, alert: Alert) -> None:
 
 
 def preview(session: Session, alert: Alert) -> dict[str, Any] | None:
-    """Per-channel recipient counts and blind-spot villages (from the channels package), or None."""
+    """Per-channel recipient counts, blind-spot villages and delivery problems (from the channels package), or None."""
     delivery = fan_out_module()
     if delivery is None or not hasattr(delivery, "preview"):
         return None
     result: dict[str, Any] = delivery.preview(session, targeting.target_of(session, alert))
+    if hasattr(delivery, "problems"):
+        result["problems"] = delivery.problems(session, alert, shown=result)
     return result
 
 

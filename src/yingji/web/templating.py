@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from yingji import domains, i18n
 from yingji.core import roles
 from yingji.i18n import N_
+from yingji.web.labels import ACTION_LABELS, ENTITY_LABELS
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
@@ -23,23 +24,6 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 templates.env.globals["N_"] = N_
 templates.env.globals["shown"] = lambda value: "—" if value is None or value == "" else value
 templates.env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
-
-ACTION_LABELS = {
-    "create": N_("created"), "update": N_("changed"), "delete": N_("deleted"), "move": N_("moved"),
-    "login": N_("signed in"), "logout": N_("signed out"), "login_failed": N_("failed sign-in"),
-    "password": N_("password set"), "set_role": N_("role changed"), "enable": N_("enabled"),
-    "disable": N_("disabled"), "token_use": N_("token used"), "revoke": N_("revoked"), "notify": N_("notified"),
-    "read": N_("read"), "fill": N_("filled by rotation"), "sign_on": N_("signed on"), "alert": N_("alerted"),
-    "approve": N_("approved"), "reject": N_("refused"), "close": N_("closed"), "answer": N_("answered"),
-    "fire": N_("roll call made"),
-}
-ENTITY_LABELS = {
-    "unit": N_("unit"), "person": N_("person"), "user": N_("user"), "api_token": N_("API token"),
-    "attachment": N_("attachment"), "notification": N_("notification"), "staffing_quota": N_("staffing quota"),
-    "duty_desk": N_("duty desk"), "duty_member": N_("duty desk member"), "duty_shift": N_("shift"),
-    "duty_swap": N_("duty swap"), "duty_rule": N_("duty rule"), "roll_call": N_("roll call"),
-    "roll_call_target": N_("roll-call answer"), "feed_token": N_("calendar feed link"),
-}
 templates.env.globals["ACTION_LABELS"] = ACTION_LABELS
 templates.env.globals["ENTITY_LABELS"] = ENTITY_LABELS
 

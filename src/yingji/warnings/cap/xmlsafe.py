@@ -53,6 +53,8 @@ def _is_utf8_document(data: bytes) -> bool:
 
 
 def _check_utf8(data: bytes) -> None:
+    if data.isascii():  # plain ASCII is UTF-8; no need to decode it all
+        return
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
