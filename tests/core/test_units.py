@@ -16,7 +16,7 @@ from yingji.core.scope import system_principal
 
 
 def test_demo_tree_has_the_real_codes(session: Session) -> None:
-    names = dict(session.execute(select(Unit.code, Unit.name)).tuples().all())
+    names = dict(session.execute(select(Unit.code, Unit.name)).all())
     assert names["652700"] == "博尔塔拉蒙古自治州"
     assert names["652701"] == "博乐市" and names["652702"] == "阿拉山口市"
     assert names["652722"] == "精河县" and names["652723"] == "温泉县"

@@ -60,7 +60,7 @@ def load(session: Session, principal: Principal) -> int:
 
 def values(session: Session) -> dict[str, int]:
     """Every rule's value (the default where the table has no row yet), in one query."""
-    found = dict(session.execute(select(ChannelRule.key, ChannelRule.value)).tuples().all())
+    found = dict(session.execute(select(ChannelRule.key, ChannelRule.value)).all())
     return {key: int(found.get(key, default)) for key, default in DEFAULTS.items()}
 
 

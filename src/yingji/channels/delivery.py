@@ -296,10 +296,10 @@ def failing_gateways(session: Session, channels: list[str], since: datetime) -> 
     attempted = or_(failed, Delivery.status.in_(REACHED_STATES))
     rows = session.execute(select(Delivery.channel, func.count(case((failed, 1))), func.count(), func.max(
         case((failed, Delivery.id)))).where(Delivery.channel.in_(channels), Delivery.created_at >= since, attempted)
-        .group_by(Delivery.channel)).tuples().all()
+        .group_by(Delivery.channel)).all()
     found = [(name, int(n_failed), int(total), last) for name, n_failed, total, last in rows if n_failed]
     details = dict(session.execute(select(Delivery.id, Delivery.detail).where(
-        Delivery.id.in_([last for *_rest, last in found]))).tuples().all()) if found else {}
+        Delivery.id.in_([last for *_rest, last in found]))).all()) if found else {}
     return [(name, n_failed, total, details.get(last) or "") for name, n_failed, total, last in
             sorted(found, key=lambda r: list(CHANNELS).index(r[0]))]
 
@@ -312,7 +312,7 @@ def failing_endpoints(session: Session, target: Any, since: datetime) -> list[tu
     rows = session.execute(select(Endpoint.name, Endpoint.channel, Delivery.detail).join(
         Delivery, Delivery.endpoint_id == Endpoint.id).where(
         Delivery.id.in_(latest), _failed_attempt(), Endpoint.active.is_(True),
-        _in_target(session, target, Endpoint)).order_by(Endpoint.name)).tuples().all()
+        _in_target(session, target, Endpoint)).order_by(Endpoint.name)).all()
     return [(name, channel, detail or "") for name, channel, detail in rows]
 
 
@@ -403,7 +403,7 @@ def fan_out(session: Session, principal: Principal, alert: Any) -> int:
 
 def _queued_by_channel(session: Session, alert_id: int) -> dict[str, int]:
     rows = session.execute(select(Delivery.channel, func.count()).where(Delivery.alert_id == alert_id)
-                           .group_by(Delivery.channel)).tuples().all()
+                           .group_by(Delivery.channel)).all()
     return {name: int(n) for name, n in rows}
 
 
@@ -559,7 +559,7 @@ def mark(session: Session, token: str, results: list[Result]) -> dict[str, int]:
     rules = defaults.values(session)
     now = clock.now()
     attempts = dict(session.execute(select(Delivery.id, Delivery.attempts).where(
-        Delivery.id.in_([r.delivery_id for r in results]), Delivery.claimed_by == token)).tuples().all())
+        Delivery.id.in_([r.delivery_id for r in results]), Delivery.claimed_by == token)).all())
     params = []
     tally: dict[str, int] = {}
     for r in results:

@@ -67,7 +67,7 @@ def _unit_names(db: DB, ids: Any) -> dict[int, str]:
     ids = {i for i in ids if i}
     if not ids:
         return {}
-    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).tuples().all())
+    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
 
 
 def _writable_units(db: DB, principal: Any) -> list[Unit]:

@@ -104,7 +104,7 @@ def export_units(db: DB, principal: CurrentPrincipal, q: Annotated[str, Query(ma
         stmt = stmt.where(Unit.kind == kind)
     units = list(db.scalars(stmt))
     codes = dict(db.execute(select(Unit.id, Unit.code).where(
-        Unit.id.in_({u.parent_id for u in units if u.parent_id}))).tuples().all())
+        Unit.id.in_({u.parent_id for u in units if u.parent_id}))).all())
     data = xlsx.export(xlsx.UNIT_COLUMNS, xlsx.unit_rows(units, codes), title="units")
     return _xlsx_response(data, "units.xlsx")
 
@@ -148,7 +148,7 @@ def export_people(db: DB, principal: CurrentPrincipal, unit_id: IdQuery = None,
         stmt = stmt.where(Person.name.ilike(f"%{q}%") | Person.phone.ilike(f"%{q}%"))
     people = list(db.scalars(stmt))
     codes = dict(db.execute(select(Unit.id, Unit.code).where(
-        Unit.id.in_({p.unit_id for p in people}))).tuples().all())
+        Unit.id.in_({p.unit_id for p in people}))).all())
     data = xlsx.export(xlsx.PERSON_COLUMNS, ([codes.get(p.unit_id, ""), p.name, p.position, p.phone, p.email, p.duty,
                                              p.full_time_emergency] for p in people), title="people")
     return _xlsx_response(data, "people.xlsx")

@@ -81,7 +81,7 @@ def _redirect(url: str) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, db: DB, principal: CurrentPrincipal) -> HTMLResponse:
     stmt = scoped(select(Unit.kind, func.count()), principal, model=Unit)
-    counts: dict[str, int] = dict(db.execute(stmt.group_by(Unit.kind)).tuples().all())
+    counts: dict[str, int] = dict(db.execute(stmt.group_by(Unit.kind)).all())
     shortfalls = service.staffing_shortfalls(db, principal)
     recent: list[Any] = []
     if principal.can(roles.READ_AUDIT):
@@ -275,7 +275,7 @@ def users_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = 
 def _unit_names(db: Any, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(set(ids)))).tuples().all())
+    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(set(ids)))).all())
 
 
 @router.post("/admin/users/new", response_class=HTMLResponse)

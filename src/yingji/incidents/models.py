@@ -118,6 +118,25 @@ class Event(Timestamped, Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class StatsMonth(Base):
+    """Events per (unit, Beijing month, category, subtype, level) with the sums of their figures, for the
+    statistics. Kept exact by database triggers on incident_events in the writing transaction (migration
+    0017); the application never writes it."""
+
+    __tablename__ = "incident_stats_month"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True)  # year * 12 + month - 1, Beijing calendar
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subtype: Mapped[str] = mapped_column(String(16), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = not known
+    events: Mapped[int] = mapped_column(Integer)
+    deaths: Mapped[int] = mapped_column(BigInteger)
+    injured: Mapped[int] = mapped_column(BigInteger)
+    missing: Mapped[int] = mapped_column(BigInteger)
+    direct_loss: Mapped[int] = mapped_column(BigInteger)
+
+
 class Report(Base):
     """One immutable report on an event: first (首报), follow-up (续报), final (终报) or a correction."""
 

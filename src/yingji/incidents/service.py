@@ -749,7 +749,7 @@ def queue(session: Session, principal: Principal, *, include_done: bool = False)
     now = clock.now()
     return [QueueItem(hop=hop, event=event, seconds_left=int((hop.due_at - now).total_seconds()),
                       mine=principal.is_global or hop.unit_id == principal.unit_id)
-            for hop, event in session.execute(stmt).tuples()]
+            for hop, event in session.execute(stmt)]
 
 
 def flags_of(session: Session, event: Event) -> list[Flag]:

@@ -65,7 +65,7 @@ def _category_names(db: DB) -> dict[str, str]:
 def _unit_names(db: DB, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).tuples().all())
+    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
 
 
 def _common(db: DB) -> dict[str, Any]:

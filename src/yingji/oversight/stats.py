@@ -88,20 +88,41 @@ def _event_model() -> Any:
     return common.optional_model("yingji.incidents.models", "Event")
 
 
+SUMMARY_ZONE = "Asia/Shanghai"  # the month the database's incident_stats_month is kept in
+
+
 def grouped(session: Session, principal: Principal, year: int, within: Unit | None = None,
             years: int = 1, detail: bool = False) -> list[Any]:
     """Rows (unit_id, category, [subtype,] level, month, count, deaths, injured, missing, loss) of ``years``
     years from ``year`` on; month counts on from January of ``year`` (13 is January of the year after).
 
-    One statement: a UNION ALL of one GROUP BY per Beijing month, each a range of the covering index
-    ``ix_incident_events_stats`` (unit, time, category, subtype, level and the figures), so no row is read
-    from the table and no per-row month expression is evaluated. Scope is a list of the units the principal
-    sees (``scoped`` over units), which the index searches unit by unit."""
-    event = _event_model()
-    bounds = [common.day_start(date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1)) for m in range(1, 12 * years + 2)]
+    Read from ``incident_stats_month`` (a few rows per unit and month, kept by database triggers) when the
+    platform's months are Beijing months, as the table's are; otherwise from the events themselves."""
     units = scoped(select(Unit.id), principal)
     if within is not None:
         units = units.where(in_subtree(Unit.path, within.path))
+    summary = common.optional_model("yingji.incidents.models", "StatsMonth")
+    if common.zone().key == SUMMARY_ZONE and common.table_ready(session, summary):
+        first = year * 12
+        keys = [summary.unit_id, summary.category, *([summary.subtype] if detail else [])]
+        level = func.nullif(summary.level, 0)
+        stmt = (select(*keys, level.label("level"), (summary.ym - first + 1).label("month"),
+                       func.sum(summary.events), func.sum(summary.deaths), func.sum(summary.injured),
+                       func.sum(summary.missing), func.sum(summary.direct_loss))
+                .where(summary.unit_id.in_(units), summary.ym >= first, summary.ym < first + 12 * years)
+                .group_by(*keys, summary.level, summary.ym)
+                .having(func.sum(summary.events) > 0))
+        return list(session.execute(stmt).all())
+    return events_grouped(session, units, year, years, detail)
+
+
+def events_grouped(session: Session, units: Any, year: int, years: int = 1, detail: bool = False) -> list[Any]:
+    """``grouped`` computed from the events: a UNION ALL of one GROUP BY per local month, each a range of the
+    covering index ``ix_incident_events_stats`` (unit, time, category, subtype, level and the figures), so no
+    row is read from the table and no per-row month expression is evaluated. ``units`` is a select of the
+    unit ids in scope."""
+    event = _event_model()
+    bounds = [common.day_start(date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1)) for m in range(1, 12 * years + 2)]
     keys = [event.unit_id, event.category, *([event.subtype] if detail else []), event.level]
     figures = (func.count(), func.coalesce(func.sum(event.deaths), 0), func.coalesce(func.sum(event.injured), 0),
                func.coalesce(func.sum(event.missing), 0), func.coalesce(func.sum(event.direct_loss), 0))
