@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy.types import TypeDecorator
 
 from yingji import clock
 from yingji.settings import Settings
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -97,3 +100,29 @@ class Database:
             raise
         finally:
             session.close()
+
+
+# --- work to start once a transaction has committed ------------------------------------------------------
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's current transaction has committed, and never if it rolls back
+    (kicking a job that reads what the transaction wrote). The same callback asked for twice in one
+    transaction runs once. A callback that fails is logged: the jobs it kicks have a periodic sweep."""
+    pending: dict[Callable[[], None], None] = session.info.setdefault("on_commit", {})
+    pending[callback] = None
+    if not event.contains(session, "after_commit", _run_on_commit):
+        event.listen(session, "after_commit", _run_on_commit)
+        event.listen(session, "after_soft_rollback", _forget_on_commit)
+
+
+def _run_on_commit(session: Session) -> None:
+    for callback in list(session.info.pop("on_commit", {})):
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - the work is caught up by its job's sweep
+            log.exception("could not start %s after the commit", getattr(callback, "__qualname__", callback))
+
+
+def _forget_on_commit(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop("on_commit", None)

@@ -30,7 +30,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    event,
     exists,
     false,
     func,
@@ -66,7 +65,7 @@ from yingji.channels.registry import CHANNEL_LABELS, CHANNELS, ENDPOINT_CHANNELS
 from yingji.core import audit
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, in_subtree
-from yingji.db import UTCDateTime
+from yingji.db import UTCDateTime, on_commit
 from yingji.errors import NotFound, UserError
 from yingji.i18n import N_
 
@@ -397,7 +396,7 @@ def fan_out(session: Session, principal: Principal, alert: Any) -> int:
     total = sum(counts.values())
     audit.record(session, principal, action="fan_out", entity_type="warning_alert", entity_id=alert.id,
                  unit_id=alert.unit_id, after={"queued": counts})
-    event.listen(session, "after_commit", _kick_after_commit, once=True)
+    on_commit(session, _kick_delivery)
     return total
 
 
@@ -407,13 +406,10 @@ def _queued_by_channel(session: Session, alert_id: int) -> dict[str, int]:
     return {name: int(n) for name, n in rows}
 
 
-def _kick_after_commit(_session: Session) -> None:
-    try:
-        from yingji.channels import tasks
+def _kick_delivery() -> None:
+    from yingji.channels import tasks
 
-        tasks.deliver_task()
-    except Exception:  # the periodic sweep sends what a lost kick left behind
-        log.exception("could not start delivery")
+    tasks.deliver_task()
 
 
 # --- the worker's side ----------------------------------------------------------------------------------------------

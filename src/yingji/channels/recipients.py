@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from yingji import clock
@@ -24,6 +24,7 @@ from yingji.core.models import Unit
 from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, recheck, scoped, unit_in_scope
 from yingji.core.service import paginate
+from yingji.db import on_commit
 from yingji.errors import NotFound, PermissionDenied, TooManyRequests, UserError
 from yingji.i18n import N_
 
@@ -280,7 +281,7 @@ def subscribe(session: Session, principal: Principal, secret_key: str, data: Sub
     row.code_hash = _code_hash(secret_key, row.id, code)
     audit.record(session, principal, action="create", entity_type="channel_subscription", entity_id=row.id,
                  unit_id=area.id, after={"phone": _phone_hint(row.phone), "area_id": area.id})
-    event.listen(session, "after_commit", _kick_codes, once=True)
+    on_commit(session, _kick_codes)
     return row
 
 
@@ -288,13 +289,10 @@ def _phone_hint(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
-def _kick_codes(_session: Session) -> None:
-    try:
-        from yingji.channels import tasks
+def _kick_codes() -> None:
+    from yingji.channels import tasks
 
-        tasks.codes_task()
-    except Exception:
-        log.exception("could not start sending confirmation codes")
+    tasks.codes_task()
 
 
 def confirm(session: Session, principal: Principal, secret_key: str, subscription_id: int, code: str) -> Recipient:

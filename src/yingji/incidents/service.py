@@ -9,7 +9,6 @@ taken from the rules by level; flags (late, missed, signals of concealment) live
 from __future__ import annotations
 
 import fcntl
-import logging
 import math
 import os
 import threading
@@ -26,6 +25,7 @@ from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Attachment, Unit, User
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped, unit_in_scope
+from yingji.db import on_commit
 from yingji.duty import routing
 from yingji.errors import Conflict, PermissionDenied, UserError
 from yingji.i18n import gettext
@@ -33,7 +33,6 @@ from yingji.incidents import defaults, flags
 from yingji.incidents.models import Event, EventQuery, Flag, Hop, IncidentCategory, Report
 from yingji.incidents.schemas import KNOWN_FROM, EventCreate, ReportCreate, ReportFields
 
-log = logging.getLogger(__name__)
 COUNTY_KINDS = ("county", "zone")
 DISPATCH_KIND = "incident_report"
 LIST_COUNT_CAP = 1_000
@@ -484,9 +483,7 @@ def _open_hop(session: Session, principal: Principal, event: Event, report: Repo
 def dispatch_after_commit(session: Session) -> None:
     """Have the dispatch job tell the desks once this transaction has committed. The report's transaction
     stays short; a lost kick is caught by the job's sweep every minute."""
-    session.info["incident_dispatch"] = True
-    if not sa_event.contains(session, "after_commit", _kick_dispatch):
-        sa_event.listen(session, "after_commit", _kick_dispatch)
+    on_commit(session, _kick_dispatch)
 
 
 KICK_EVERY = 0.5  # seconds: under a burst of reports, one kick per half second tells every desk
@@ -494,9 +491,7 @@ _kicks = {"last": -1e9, "delayed_until": -1e9}
 _kick_lock = threading.Lock()
 
 
-def _kick_dispatch(session: Session) -> None:
-    if not session.info.pop("incident_dispatch", False):
-        return
+def _kick_dispatch() -> None:
     from yingji import jobs
     from yingji.incidents import tasks
 
@@ -508,13 +503,10 @@ def _kick_dispatch(session: Session) -> None:
             _kicks["delayed_until"], delay = now + KICK_EVERY, KICK_EVERY
         else:
             return  # a kick already scheduled runs after this commit and sees its hops
-    try:
-        if delay:
-            tasks.dispatch_task.schedule(delay=delay)
-        else:
-            tasks.dispatch_task()
-    except Exception:  # the sweep tells the desk within a minute
-        log.exception("could not enqueue the incident dispatch")
+    if delay:
+        tasks.dispatch_task.schedule(delay=delay)
+    else:
+        tasks.dispatch_task()
 
 
 def dispatch_pending(session: Session, principal: Principal, limit: int = 500) -> int:
