@@ -37,6 +37,12 @@ def test_create_team_and_filter_by_capability(browser: Any, session: Any) -> Non
     bad = client.api("POST", "/api/resources/teams", json={"unit_id": unit_id(session, "652723"), "name": "x",
                                                            "kind": "wizards"})
     assert bad.status_code == 422
+    before = audit_count(session)
+    for caps in (-2.2e-16, 7, {"a": 1}, [1, 2], [None]):   # not a list of codes: 422, never a crash
+        wrong = client.api("POST", "/api/resources/teams", json={"unit_id": unit_id(session, "652723"), "name": "x",
+                                                                 "kind": "volunteer", "capabilities": caps})
+        assert wrong.status_code == 422, caps
+    assert audit_count(session) == before
     outside = client.api("POST", "/api/resources/teams", json={"unit_id": unit_id(session, "652701"), "name": "x",
                                                                "kind": "volunteer"})
     assert outside.status_code == 404

@@ -60,9 +60,13 @@ def _one_of(value: str, allowed: Any, what: str) -> str:
 
 
 def _codes(values: Any, allowed: Any, what: str) -> list[str]:
+    if values is None:
+        return []
     if isinstance(values, str):
         values = [v for v in values.replace("，", ",").split(",") if v.strip()]
-    out = [str(v).strip() for v in values or []]
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{what} must be a list of codes")
+    out = [v.strip() for v in values]
     for v in out:
         _one_of(v, allowed, what)
     return out
