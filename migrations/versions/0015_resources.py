@@ -6,7 +6,8 @@ Create Date: 2026-11-29 05:00:00
 
 The covering indexes let the nearest-resource search read its candidates (grid cell, filters, place,
 owner) from the index alone. ``res_dispatch.event_id`` becomes a foreign key to ``incident_events``;
-a dispatch naming an event that does not exist loses that reference (it never pointed anywhere).
+a dispatch naming an event that does not exist loses that reference (it never pointed anywhere), and
+each such change is written to the audit log (actor "migration 0015", the old reference in ``before``).
 
 On SQLite a batch rebuild of ``res_dispatch`` is not possible inside the migration's transaction: with
 foreign keys enforced (they cannot be switched off within a transaction), dropping the old table deletes
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import yingji.db
+from yingji import clock
 
 revision = '0015'
 down_revision = '0014'
@@ -56,12 +58,36 @@ def _sqlite_definition(edit: Callable[[str], str]) -> None:
         raise RuntimeError(f"res_dispatch: rows break the new foreign key: {broken[:5]}")
 
 
+AUDIT = sa.table("audit_entry", sa.column("at", yingji.db.UTCDateTime(timezone=True)),
+                 sa.column("request_id", sa.String), sa.column("actor_id", sa.Integer),
+                 sa.column("actor_name", sa.String), sa.column("actor_unit_id", sa.Integer),
+                 sa.column("unit_id", sa.Integer), sa.column("entity_type", sa.String),
+                 sa.column("entity_id", sa.String), sa.column("action", sa.String),
+                 sa.column("before", sa.JSON), sa.column("after", sa.JSON))
+
+
+def _clear_dangling_events() -> None:
+    """Dispatches naming an event that does not exist lose the reference; each change is audited."""
+    conn = op.get_bind()
+    dangling = conn.execute(sa.text("SELECT id, unit_id, event_id FROM res_dispatch WHERE event_id IS NOT NULL "
+                                    "AND event_id NOT IN (SELECT id FROM incident_events) ORDER BY id")).all()
+    if not dangling:
+        return
+    now = clock.now()
+    conn.execute(AUDIT.insert(), [
+        {"at": now, "request_id": "migration-0015", "actor_id": None, "actor_name": "migration 0015",
+         "actor_unit_id": None, "unit_id": unit_id, "entity_type": "res_dispatch", "entity_id": str(row_id),
+         "action": "update", "before": {"event_id": event_id}, "after": {"event_id": None}}
+        for row_id, unit_id, event_id in dangling])
+    conn.execute(sa.text("UPDATE res_dispatch SET event_id = NULL WHERE id = :id"),
+                 [{"id": row_id} for row_id, _u, _e in dangling])
+
+
 def upgrade() -> None:
     for table, name, columns in NEAR:
         op.create_index(name, table, columns, unique=False)
 
-    op.execute("UPDATE res_dispatch SET event_id = NULL WHERE event_id IS NOT NULL "
-               "AND event_id NOT IN (SELECT id FROM incident_events)")
+    _clear_dangling_events()
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_definition(lambda sql: sql[:sql.rindex(")")].rstrip() + ", \n\t" + FK_SQL + "\n)")
     else:
