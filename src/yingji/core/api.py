@@ -255,6 +255,26 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of a request body for ``openapi_extra`` (a route that reads its body itself), with the
+    model's ``$defs`` written in place: a ``#/$defs/…`` reference would point at nothing in the OpenAPI
+    document. For models that do not refer to themselves."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return inline(schema)  # type: ignore[no-any-return]
+
+
 def _xlsx_response(data: bytes, filename: str) -> Response:
     return Response(data, media_type=xlsx.XLSX_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from yingji import clock
 from yingji.core import attachments, roles
-from yingji.core.api import json_response
+from yingji.core.api import body_schema, json_response
 from yingji.core.models import Attachment
 from yingji.core.schemas import AttachmentRead, Page
 from yingji.core.scope import Principal
@@ -398,7 +398,7 @@ def _device_token(request: Request) -> str | None:
 
 @feed_router.post("/readings", response_model=IngestResult,
                   openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                      "schema": ReadingBatch.model_json_schema()}}}})
+                      "schema": body_schema(ReadingBatch)}}}})
 async def ingest(request: Request, db: DB) -> Any:
     """A batch of readings from one device, authenticated by that device's token (``Authorization: Bearer``).
     The token is checked before the body is read; the body is validated straight from its bytes."""
