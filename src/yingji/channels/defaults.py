@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.channels.models import ChannelRule
-from yingji.core import audit, roles
 from yingji.core import defaults as core_defaults
+from yingji.core import roles
 from yingji.core.scope import Principal
-from yingji.errors import NotFound, UserError
+from yingji.errors import NotFound
 
 SEGMENT_LENGTH = "sms_segment_length"
 MAX_SEGMENTS = "sms_max_segments"
@@ -78,17 +78,9 @@ def update_rule(session: Session, principal: Principal, key: str, new_value: int
     principal.require(roles.EDIT_RULES)
     if key not in DEFAULTS:
         raise NotFound("Not found, or not within your area.")
-    if new_value < 1 or new_value > 100000:
-        raise UserError("This number is out of range.", field="value")
-    if not source.strip():
-        raise UserError("Say where the number comes from.", field="source")
     found = session.scalar(select(ChannelRule).where(ChannelRule.key == key))
     if found is None:
         load(session, principal)
         found = session.scalar(select(ChannelRule).where(ChannelRule.key == key))
         assert found is not None
-    before = audit.snapshot(found)
-    found.value, found.source = new_value, source.strip()[:2000]
-    audit.record(session, principal, action="update", entity_type="channel_rule", entity_id=found.id,
-                 unit_id=None, before=before, after=audit.snapshot(found))
-    return found
+    return core_defaults.change_rule(session, principal, found, "channel_rule", new_value, source)

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.core import audit
+from yingji.core import audit, roles
 from yingji.core.models import StaffingQuota
 from yingji.core.scope import Principal
+from yingji.errors import UserError
 
 POLICY = "博州政办发〔2017〕64号"
 
@@ -47,3 +48,28 @@ def load_missing(session: Session, principal: Principal, model: Any, key: str, r
                      unit_id=None, after=audit.snapshot(item))
         added += 1
     return added
+
+
+MAX_SOURCE = 2000  # characters: where a rule's number comes from
+
+
+def change_rule(session: Session, principal: Principal, row: Any, entity_type: str, value: int, source: str, *,
+                minimum: int = 1, maximum: int = 100000) -> Any:
+    """The one way a rule's number is changed: by a role that edits rules (they hold for the whole
+    prefecture), within ``minimum``..``maximum``, with a source saying where the new number comes from,
+    audited. Nothing is changed when any check fails."""
+    principal.require(roles.EDIT_RULES)
+    if value < minimum:
+        raise UserError("This number is too small.", field="value")
+    if value > maximum:
+        raise UserError("This number is too large.", field="value")
+    source = source.strip()
+    if not source:
+        raise UserError("Say where the number comes from.", field="source")
+    if len(source) > MAX_SOURCE:
+        raise UserError("The source is too long (at most %(n)s characters).", field="source", n=MAX_SOURCE)
+    before = audit.snapshot(row)
+    row.value, row.source = value, source
+    audit.record(session, principal, action="update", entity_type=entity_type, entity_id=row.id, unit_id=None,
+                 before=before, after=audit.snapshot(row))
+    return row

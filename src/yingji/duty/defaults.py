@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.core import audit
 from yingji.core import defaults as core_defaults
 from yingji.core.scope import Principal
 from yingji.duty.models import DutyRule
@@ -62,16 +61,7 @@ def get_rule(session: Session, rule_id: int) -> DutyRule:
 def update_rule(session: Session, principal: Principal, rule_id: int, new_value: int, source: str) -> DutyRule:
     """Rules hold for the whole prefecture: only roles that edit rules may change them."""
     from yingji.core import roles
-    from yingji.errors import UserError
 
     principal.require(roles.EDIT_RULES)
     found = get_rule(session, rule_id)
-    if new_value < 1:
-        raise UserError("This number is too small.", field="value")
-    if not source.strip():
-        raise UserError("Say where the number comes from.", field="source")
-    before = audit.snapshot(found)
-    found.value, found.source = new_value, source.strip()
-    audit.record(session, principal, action="update", entity_type="duty_rule", entity_id=found.id,
-                 unit_id=None, before=before, after=audit.snapshot(found))
-    return found
+    return core_defaults.change_rule(session, principal, found, "duty_rule", new_value, source)

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.core import audit
 from yingji.core import defaults as core_defaults
 from yingji.core.scope import Principal
 from yingji.incidents.models import IncidentCategory, IncidentRule
@@ -221,19 +220,12 @@ def forget(session: Session) -> None:
 def update_rule(session: Session, principal: Principal, rule_id: int, new_value: int, source: str) -> IncidentRule:
     """Rules hold for the whole prefecture: only roles that edit rules may change them."""
     from yingji.core import roles
-    from yingji.errors import NotFound, UserError
+    from yingji.errors import NotFound
 
     principal.require(roles.EDIT_RULES)
     found = session.get(IncidentRule, rule_id)
     if found is None:
         raise NotFound("Not found, or not within your area.")
-    if new_value < 1:
-        raise UserError("This number is too small.", field="value")
-    if not source.strip():
-        raise UserError("Say where the number comes from.", field="source")
-    before = audit.snapshot(found)
-    found.value, found.source = new_value, source.strip()
+    core_defaults.change_rule(session, principal, found, "incident_rule", new_value, source, maximum=10**13)
     forget(session)
-    audit.record(session, principal, action="update", entity_type="incident_rule", entity_id=found.id,
-                 unit_id=None, before=before, after=audit.snapshot(found))
     return found

@@ -8,10 +8,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.core import audit, roles
 from yingji.core import defaults as core_defaults
+from yingji.core import roles
 from yingji.core.scope import Principal
-from yingji.errors import NotFound, UserError
+from yingji.errors import NotFound
 from yingji.i18n import N_
 from yingji.resources.models import ResRule
 
@@ -69,12 +69,4 @@ def update_rule(session: Session, principal: Principal, rule_id: int, new_value:
     found = session.get(ResRule, rule_id)
     if found is None:
         raise NotFound("Not found, or not within your area.")
-    if not 1 <= new_value <= 100000:
-        raise UserError("This number is out of range.", field="value")
-    if not source.strip():
-        raise UserError("Say where the number comes from.", field="source")
-    before = audit.snapshot(found)
-    found.value, found.source = new_value, source.strip()
-    audit.record(session, principal, action="update", entity_type="res_rule", entity_id=found.id,
-                 unit_id=None, before=before, after=audit.snapshot(found))
-    return found
+    return core_defaults.change_rule(session, principal, found, "res_rule", new_value, source)

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.core import audit, roles
 from yingji.core import defaults as core_defaults
+from yingji.core import roles
 from yingji.core.defaults import POLICY
 from yingji.core.scope import Principal
-from yingji.errors import NotFound, UserError
+from yingji.errors import NotFound
 from yingji.response.models import ResponseRule
 
 EVALUATION_MONTHS = "evaluation_deadline_months"
@@ -66,14 +66,5 @@ def update_rule(session: Session, principal: Principal, rule_id: int, new_value:
     found = session.get(ResponseRule, rule_id)
     if found is None:
         raise NotFound("Not found, or not within your area.")
-    if new_value < MINIMUMS.get(found.key, 0):
-        raise UserError("This number is too small.", field="value")
-    if new_value > MAXIMUMS.get(found.key, 100000):
-        raise UserError("This number is too large.", field="value")
-    if not source.strip():
-        raise UserError("Say where the number comes from.", field="source")
-    before = audit.snapshot(found)
-    found.value, found.source = new_value, source.strip()
-    audit.record(session, principal, action="update", entity_type="response_rule", entity_id=found.id,
-                 unit_id=None, before=before, after=audit.snapshot(found))
-    return found
+    return core_defaults.change_rule(session, principal, found, "response_rule", new_value, source,
+                                     minimum=MINIMUMS.get(found.key, 0), maximum=MAXIMUMS.get(found.key, 100000))

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.core import audit, roles
 from yingji.core import defaults as core_defaults
+from yingji.core import roles
 from yingji.core.scope import Principal
 from yingji.errors import NotFound, UserError
 from yingji.risks.models import RiskRule
@@ -83,21 +83,15 @@ def update_rule(session: Session, principal: Principal, key: str, new_value: int
     principal.require(roles.EDIT_RULES)
     if key not in {r["key"] for r in RISK_RULES}:
         raise NotFound("Not found, or not within your area.")
-    if new_value < (0 if key in ZERO_ALLOWED else 1) or new_value > 100000:
-        raise UserError("This number is out of range.", field="value")
-    if not source.strip():
-        raise UserError("Say where the number comes from.", field="source")
+    minimum = 0 if key in ZERO_ALLOWED else 1
+    if minimum <= new_value <= 100000:
+        _check_matrix(values(session) | {key: new_value})
     found = session.scalar(select(RiskRule).where(RiskRule.key == key))
     if found is None:
         found = RiskRule(**next(r for r in RISK_RULES if r["key"] == key))
         session.add(found)
         session.flush()
-    before = audit.snapshot(found)
-    found.value, found.source = new_value, source.strip()
-    _check_matrix(values(session) | {key: new_value})
-    audit.record(session, principal, action="update", entity_type="risks_rule", entity_id=found.id,
-                 unit_id=None, before=before, after=audit.snapshot(found))
-    return found
+    return core_defaults.change_rule(session, principal, found, "risks_rule", new_value, source, minimum=minimum)
 
 
 def _check_matrix(v: dict[str, int]) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.core import audit, roles
 from yingji.core import defaults as core_defaults
+from yingji.core import roles
 from yingji.core.scope import Principal
 from yingji.errors import NotFound, UserError
 from yingji.warnings.models import WarningRule
@@ -64,17 +64,11 @@ def update_rule(session: Session, principal: Principal, key: str, new_value: int
         raise NotFound("Not found, or not within your area.")
     if key in SWITCHES and new_value not in (0, 1):
         raise UserError("This switch is 0 (off) or 1 (on).", field="value")
-    if key not in SWITCHES and new_value < 1:
-        raise UserError("This number is too small.", field="value")
-    if not source.strip():
-        raise UserError("Say where the number comes from.", field="source")
     found = session.scalar(select(WarningRule).where(WarningRule.key == key))
     if found is None:
         load(session, principal)
         found = session.scalar(select(WarningRule).where(WarningRule.key == key))
     assert found is not None
-    before = audit.snapshot(found)
-    found.value, found.source = new_value, source.strip()
-    audit.record(session, principal, action="update", entity_type="warning_rule", entity_id=found.id,
-                 unit_id=None, before=before, after=audit.snapshot(found))
-    return found
+    return core_defaults.change_rule(session, principal, found, "warning_rule", new_value, source,
+                                     minimum=0 if key in SWITCHES else 1,
+                                     maximum=1 if key in SWITCHES else 2**31 - 1)
