@@ -9,22 +9,16 @@ owner) from the index alone. ``res_dispatch.event_id`` becomes a foreign key to 
 a dispatch naming an event that does not exist loses that reference (it never pointed anywhere), and
 each such change is written to the audit log (actor "migration 0015", the old reference in ``before``).
 
-On SQLite a batch rebuild of ``res_dispatch`` is not possible inside the migration's transaction: with
-foreign keys enforced (they cannot be switched off within a transaction), dropping the old table deletes
-its dispatch lines and allocations (ON DELETE CASCADE) or is refused by its steps (RESTRICT). The
-constraint is therefore added to the table's stored definition (PRAGMA writable_schema), the way SQLite's
-documentation describes for constraint changes that leave the stored rows as they are; the rows are
-checked against it (PRAGMA foreign_key_check) before the migration ends.
+On SQLite the constraint is written into the table's stored definition and the rows are checked against
+it (``yingji.migrate.sqlite_edit_table`` says why a batch rebuild cannot be used here).
 """
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import sqlalchemy as sa
 from alembic import op
 
 import yingji.db
-from yingji import clock
+from yingji.migrate import add_foreign_key, clear_dangling, drop_foreign_key
 
 revision = '0015'
 down_revision = '0014'
@@ -37,61 +31,14 @@ NEAR = (("res_team", "ix_res_team_near", ["cell", "readiness", "lon", "lat", "un
          ["cell", "is_open", "lon", "lat", "unit_id", "capacity", "occupancy"]),
         ("res_equipment", "ix_res_equipment_near", ["cell", "kind", "lon", "lat", "unit_id"]))
 FK_NAME = "fk_res_dispatch_event_id_incident_events"
-FK_SQL = f"CONSTRAINT {FK_NAME} FOREIGN KEY(event_id) REFERENCES incident_events (id) ON DELETE RESTRICT"
-
-
-def _sqlite_definition(edit: Callable[[str], str]) -> None:
-    """Rewrite the stored CREATE TABLE of res_dispatch (no row is touched), then check the rows against it."""
-    conn = op.get_bind()
-    sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'res_dispatch'").scalar()
-    changed = edit(str(sql))
-    if changed == sql:
-        raise RuntimeError("res_dispatch: the stored table definition is not the expected one")
-    version = int(conn.exec_driver_sql("PRAGMA schema_version").scalar() or 0)
-    conn.exec_driver_sql("PRAGMA writable_schema = ON")
-    conn.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'res_dispatch'",
-                         (changed,))
-    conn.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
-    conn.exec_driver_sql("PRAGMA writable_schema = OFF")
-    broken = conn.exec_driver_sql("PRAGMA foreign_key_check(res_dispatch)").fetchall()
-    if broken:
-        raise RuntimeError(f"res_dispatch: rows break the new foreign key: {broken[:5]}")
-
-
-AUDIT = sa.table("audit_entry", sa.column("at", yingji.db.UTCDateTime(timezone=True)),
-                 sa.column("request_id", sa.String), sa.column("actor_id", sa.Integer),
-                 sa.column("actor_name", sa.String), sa.column("actor_unit_id", sa.Integer),
-                 sa.column("unit_id", sa.Integer), sa.column("entity_type", sa.String),
-                 sa.column("entity_id", sa.String), sa.column("action", sa.String),
-                 sa.column("before", sa.JSON), sa.column("after", sa.JSON))
-
-
-def _clear_dangling_events() -> None:
-    """Dispatches naming an event that does not exist lose the reference; each change is audited."""
-    conn = op.get_bind()
-    dangling = conn.execute(sa.text("SELECT id, unit_id, event_id FROM res_dispatch WHERE event_id IS NOT NULL "
-                                    "AND event_id NOT IN (SELECT id FROM incident_events) ORDER BY id")).all()
-    if not dangling:
-        return
-    now = clock.now()
-    conn.execute(AUDIT.insert(), [
-        {"at": now, "request_id": "migration-0015", "actor_id": None, "actor_name": "migration 0015",
-         "actor_unit_id": None, "unit_id": unit_id, "entity_type": "res_dispatch", "entity_id": str(row_id),
-         "action": "update", "before": {"event_id": event_id}, "after": {"event_id": None}}
-        for row_id, unit_id, event_id in dangling])
-    conn.execute(sa.text("UPDATE res_dispatch SET event_id = NULL WHERE id = :id"),
-                 [{"id": row_id} for row_id, _u, _e in dangling])
 
 
 def upgrade() -> None:
     for table, name, columns in NEAR:
         op.create_index(name, table, columns, unique=False)
 
-    _clear_dangling_events()
-    if op.get_bind().dialect.name == "sqlite":
-        _sqlite_definition(lambda sql: sql[:sql.rindex(")")].rstrip() + ", \n\t" + FK_SQL + "\n)")
-    else:
-        op.create_foreign_key(FK_NAME, 'res_dispatch', 'incident_events', ['event_id'], ['id'], ondelete='RESTRICT')
+    clear_dangling(op, "0015", "res_dispatch", "event_id", "incident_events")
+    add_foreign_key(op, FK_NAME, "res_dispatch", "event_id", "incident_events")
 
     op.create_table('res_team_insurance',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -123,9 +70,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('res_team_insurance')
-    if op.get_bind().dialect.name == "sqlite":
-        _sqlite_definition(lambda sql: sql.replace(", \n\t" + FK_SQL, ""))
-    else:
-        op.drop_constraint(FK_NAME, 'res_dispatch', type_='foreignkey')
+    drop_foreign_key(op, FK_NAME, "res_dispatch", "event_id", "incident_events")
     for table, name, _columns in reversed(NEAR):
         op.drop_index(name, table_name=table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -30,27 +31,36 @@ def test_the_migrated_database_matches_the_models(database: Any) -> None:
     assert differences == []
 
 
-def test_a_dispatch_naming_no_event_loses_the_reference_with_an_audit_entry(database: Any) -> None:
-    """0015 makes res_dispatch.event_id a foreign key: a dispatch whose event does not exist is cleared, and
-    the audit log says so (nothing rewritten silently). Down to 0014, a dangling reference, up again."""
+DANGLING = {
+    "0015": ("res_dispatch", "INSERT INTO res_dispatch (unit_id, event_id, title, destination, status, requested_by, "
+                             "approved_by, created_at, updated_at) "
+                             "VALUES (:u, :e, 'x', '', 'requested', '', '', :t, :t) RETURNING id"),
+    "0018": ("res_requisition", "INSERT INTO res_requisition (unit_id, event_id, owner, description, taken_on, "
+                                "compensation_fen, created_at, updated_at) "
+                                "VALUES (:u, :e, 'x', 'x', '2026-01-01', 0, :t, :t) RETURNING id"),
+}
+
+
+@pytest.mark.parametrize("revision", sorted(DANGLING))
+def test_a_record_naming_no_event_loses_the_reference_with_an_audit_entry(database: Any, revision: str) -> None:
+    """0015 (dispatches) and 0018 (shelters, requisitions, services, donations) make ``event_id`` a foreign key:
+    a record whose event does not exist is cleared, and the audit log says so (nothing rewritten silently).
+    Down to the revision before, a dangling reference, up again."""
+    table, insert = DANGLING[revision]
     engine = database.engine
-    migrate.downgrade(engine, "0014")
+    migrate.downgrade(engine, f"{int(revision) - 1:04d}")
     with engine.begin() as conn:
         unit = conn.execute(text("SELECT min(id) FROM unit")).scalar_one()
         missing = conn.execute(text("SELECT coalesce(max(id), 0) + 1000 FROM incident_events")).scalar_one()
-        dispatch_id = conn.execute(text(
-            "INSERT INTO res_dispatch (unit_id, event_id, title, destination, status, requested_by, approved_by, "
-            "created_at, updated_at) VALUES (:u, :e, 'x', '', 'requested', '', '', :t, :t) RETURNING id"),
-            {"u": unit, "e": missing, "t": clock.now()}).scalar_one()
+        row_id = conn.execute(text(insert), {"u": unit, "e": missing, "t": clock.now()}).scalar_one()
         audits = conn.execute(text("SELECT count(*) FROM audit_entry")).scalar_one()
     migrate.upgrade(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT event_id FROM res_dispatch WHERE id = :d"),
-                            {"d": dispatch_id}).scalar_one() is None
+        assert conn.execute(text(f"SELECT event_id FROM {table} WHERE id = :d"), {"d": row_id}).scalar_one() is None
         rows = conn.execute(text("SELECT entity_type, entity_id, action, actor_name, before, after FROM audit_entry "
                                  "WHERE id > (SELECT max(id) FROM audit_entry) - 1")).all()
         assert conn.execute(text("SELECT count(*) FROM audit_entry")).scalar_one() == audits + 1
     entity_type, entity_id, action, actor, before, after = rows[0]
-    assert (entity_type, entity_id, action, actor) == ("res_dispatch", str(dispatch_id), "update", "migration 0015")
+    assert (entity_type, entity_id, action, actor) == (table, str(row_id), "update", f"migration {revision}")
     assert [json.loads(v) if isinstance(v, str) else v for v in (before, after)] == [{"event_id": missing},
                                                                                       {"event_id": None}]

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.conftest import audit_count, unit_id, zh
-from tests.resources.helpers import NOON, api_ok, as_user, item, set_now, warehouse
+from tests.resources.helpers import NOON, api_ok, as_user, event, item, set_now, warehouse
 from yingji.core.models import Notification
 from yingji.resources import defaults, nearby, supplies, tasks
 from yingji.resources.common import today
@@ -136,7 +136,8 @@ def test_shelter_occupancy_within_capacity(browser: Any, session: Any) -> None:
     client = browser("wenquan")
     shelter = session.scalar(select(Shelter).where(Shelter.name.like("温泉县第一中学%")))
     url = f"/api/resources/shelters/{shelter.id}/status"
-    api_ok(client.api("POST", url, json={"is_open": True, "occupancy": 1200, "event_id": 7}))
+    quake = event(session, "652723", "温泉县地震")
+    api_ok(client.api("POST", url, json={"is_open": True, "occupancy": 1200, "event_id": quake}))
     history = session.scalar(select(func.count()).select_from(ShelterStatus))
     too_many = client.api("POST", url, json={"is_open": True, "occupancy": 1201})
     assert too_many.status_code == 400
@@ -197,7 +198,8 @@ def test_r23_records(browser: Any, session: Any) -> None:
     client = browser("wenquan")
     county = unit_id(session, "652723")
     req = api_ok(client.api("POST", "/api/resources/requisitions", json={
-        "unit_id": county, "event_id": 7, "owner": "某运输公司", "description": "货车3辆", "taken_on": "2026-11-01",
+        "unit_id": county, "event_id": event(session, "652723", "温泉县地震"), "owner": "某运输公司",
+        "description": "货车3辆", "taken_on": "2026-11-01",
         "compensation": "4500.50"}), 201)
     assert req["compensation_fen"] == 450050
     backwards = client.api("POST", "/api/resources/requisitions", json={
@@ -267,3 +269,36 @@ def test_rules_are_edited_by_the_prefecture_only(browser: Any, session: Any) -> 
     api_ok(browser("zhou").api("PATCH", f"/api/resources/rules/{rule.id}", json={"value": 60, "source": "州规定"}))
     session.expire_all()
     assert defaults.value(session, defaults.EXPIRY_WARNING) == 60
+
+
+RECORDS = {"requisition": ("/api/resources/requisitions", {"owner": "某运输公司", "description": "货车3辆",
+                                                             "taken_on": "2026-11-01"}),
+           "service": ("/api/resources/services", {"provider": "某餐饮公司", "description": "安置点供餐",
+                                                   "amount": "100", "contracted_on": "2026-11-01"}),
+           "donation": ("/api/resources/donations", {"donor": "某企业", "description": "矿泉水",
+                                                     "received_on": "2026-11-01"}),
+           "shelter status": ("", {"is_open": True, "occupancy": 10})}
+
+
+@pytest.mark.parametrize("whose", ["another county's", "none"])
+@pytest.mark.parametrize("record", sorted(RECORDS))
+def test_a_record_for_an_event_outside_the_area_is_not_found(browser: Any, session: Any, record: str,
+                                                             whose: str) -> None:
+    """A requisition, a purchased service, a donation or a shelter's status names an incident the writer can
+    see: 精河县's event, or one that does not exist, is a 404 on event_id and nothing is stored."""
+    client = browser("wenquan")
+    url, body = RECORDS[record]
+    if not url:
+        shelter = session.scalar(select(Shelter).where(Shelter.name.like("温泉县第一中学%")))
+        url = f"/api/resources/shelters/{shelter.id}/status"
+    else:
+        body = {**body, "unit_id": unit_id(session, "652723")}
+    event_id = event(session, "652722", "精河县洪水") if whose != "none" else 2_000_000_000
+    before = audit_count(session)
+    refused = client.api("POST", url, json={**body, "event_id": event_id})
+    assert refused.status_code == 404, refused.text
+    assert refused.json()["field"] == "event_id" and refused.json()["detail"] == zh("No such event within your area.")
+    assert audit_count(session) == before
+    ours = event(session, "652723", "温泉县地震")
+    api_ok(client.api("POST", url, json={**body, "event_id": ours}), 200 if "shelters" in url else 201)
+    assert audit_count(session) > before

@@ -15,7 +15,7 @@ from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped, unit_in_scope
-from yingji.errors import UserError
+from yingji.errors import NotFound, UserError
 from yingji.settings import get_settings
 
 T = TypeVar("T")
@@ -85,9 +85,21 @@ def check_unit(session: Session, principal: Principal, unit_id: int) -> Unit:
     return unit_in_scope(session, principal, unit_id, roles.WRITE)
 
 
+def check_event(session: Session, principal: Principal, event_id: int | None) -> None:
+    """An incident a record names must be one the principal can see: another county's event is exactly an
+    event that does not exist (404, nothing stored)."""
+    from yingji.incidents.models import Event
+
+    if event_id is not None and session.scalar(
+            scoped(select(Event.id), principal, model=Event).where(Event.id == event_id)) is None:
+        raise NotFound("No such event within your area.", field="event_id")
+
+
 def create_record(session: Session, principal: Principal, row: Any, entity: str) -> Any:
-    """Add a row owned by a unit in the principal's scope, audited and re-checked."""
+    """Add a row owned by a unit in the principal's scope (and naming only an incident it can see), audited
+    and re-checked."""
     check_unit(session, principal, row.unit_id)
+    check_event(session, principal, getattr(row, "event_id", None))
     session.add(row)
     session.flush()
     audit.record(session, principal, action="create", entity_type=entity, entity_id=row.id, unit_id=row.unit_id,

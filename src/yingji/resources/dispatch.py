@@ -16,11 +16,10 @@ from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, get_scoped, scoped
-from yingji.errors import Conflict, NotFound, UserError
+from yingji.errors import Conflict, UserError
 from yingji.i18n import gettext
-from yingji.incidents.models import Event
 from yingji.resources import ledger, supplies
-from yingji.resources.common import check_unit, distance_km, qty, search, to_milli, today
+from yingji.resources.common import check_event, check_unit, distance_km, qty, search, to_milli, today
 from yingji.resources.models import (
     Allocation,
     Dispatch,
@@ -75,10 +74,7 @@ def create(session: Session, principal: Principal, data: DispatchCreate) -> Disp
         supplies.get_item(session, principal, line.supply_item_id)
     if data.to_warehouse_id is not None:
         get_scoped(session, principal, Warehouse, data.to_warehouse_id, roles.WRITE)
-    if data.event_id is not None and session.scalar(
-            scoped(select(Event.id), principal, model=Event).where(Event.id == data.event_id)) is None:
-        # another county's event is exactly an event that does not exist
-        raise NotFound("No such event within your area.", field="event_id")
+    check_event(session, principal, data.event_id)
     lon, lat = (data.lon, data.lat) if data.lon is not None and data.lat is not None else (unit.lon, unit.lat)
     dispatch = Dispatch(unit_id=unit.id, event_id=data.event_id, title=data.title, destination=data.destination,
                         lon=lon, lat=lat, to_warehouse_id=data.to_warehouse_id, status="requested",

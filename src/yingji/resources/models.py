@@ -33,6 +33,11 @@ def _unit_fk() -> Mapped[int]:
     return mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
 
 
+def _event_fk() -> Mapped[int | None]:
+    """The incident a record serves (``incident_events``), checked against the principal's area on write."""
+    return mapped_column(ForeignKey("incident_events.id", ondelete="RESTRICT"), index=True)
+
+
 class ResRule(Timestamped, Base):
     """A number the resource rules use (expiry warning days, agreement notice days…), with its source."""
 
@@ -301,7 +306,7 @@ class Shelter(Located, Timestamped, Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     is_open: Mapped[bool] = mapped_column(Boolean, default=False)
     occupancy: Mapped[int] = mapped_column(Integer, default=0)
-    event_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = _event_fk()
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -315,6 +320,8 @@ class ShelterStatus(Base):
     unit_id: Mapped[int] = _unit_fk()
     is_open: Mapped[bool] = mapped_column(Boolean)
     occupancy: Mapped[int] = mapped_column(Integer)
+    # No foreign key: the history is append-only and older rows may name an event that never existed;
+    # shelters.set_status checks the event against the principal's area before a row is written.
     event_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(default=clock.now)
     actor_name: Mapped[str] = mapped_column(String(100), default="")
@@ -342,7 +349,7 @@ class Requisition(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = _unit_fk()
-    event_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = _event_fk()
     owner: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     taken_on: Mapped[date] = mapped_column(Date)
@@ -358,7 +365,7 @@ class ServicePurchase(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = _unit_fk()
-    event_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = _event_fk()
     provider: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -372,7 +379,7 @@ class Donation(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = _unit_fk()
-    event_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = _event_fk()
     donor: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -11,7 +11,7 @@ from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.scope import Principal, get_scoped, scoped
 from yingji.errors import UserError
-from yingji.resources.common import create_record, search, tags
+from yingji.resources.common import check_event, create_record, search, tags
 from yingji.resources.models import Shelter, ShelterStatus
 from yingji.resources.schemas import ShelterCreate, ShelterStatusIn
 
@@ -48,6 +48,7 @@ def set_status(session: Session, principal: Principal, shelter_id: int, data: Sh
                         n=data.occupancy, capacity=shelter.capacity)
     if not data.is_open and data.occupancy:
         raise UserError("A closed shelter holds nobody: set the occupancy to 0 first.", field="occupancy")
+    check_event(session, principal, data.event_id)
     before = audit.snapshot(shelter)
     shelter.is_open, shelter.occupancy = data.is_open, data.occupancy
     if data.event_id is not None or not data.is_open:
