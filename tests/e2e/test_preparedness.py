@@ -112,3 +112,28 @@ def test_demonstration_sites_chart_and_coverage(signed_in: Any) -> None:
     expect(zhou.locator("#growth tbody tr")).to_have_count(4)
     zhou.goto("/preparedness/coverage")
     expect(zhou.locator("#coverage")).to_contain_text("温泉县")
+
+
+def test_coverage_filtered_by_county_and_kind_on_a_phone(signed_in: Any) -> None:
+    page = signed_in("zhou", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto("/preparedness/coverage")
+    expect(page.locator("#coverage tbody th")).to_contain_text(["博乐市"])
+    filters = page.locator("#coverage-filters")
+    filters.locator("select[name=area]").select_option(label="温泉县")
+    filters.locator("select[name=kind]").select_option("school")
+    filters.locator("button[type=submit]").click()
+    expect(page.locator("#coverage tbody th")).to_have_text(["温泉县"])
+    expect(page.locator("#coverage thead th")).to_have_text([zh("area"), zh("school")])
+    expect(page.locator("nav.pager")).to_contain_text(zh("%(total)s in all, page %(page)s of %(last)s",
+                                                          total=1, page=1, last=1))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    with page.expect_download() as download:
+        page.locator("#coverage-xlsx").click()
+    path = download.value.path()
+    assert path is not None
+    with open(path, "rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1]) for r in rows] == [("温泉县", zh("school"))]
+    assert rows[0][2] == rows[0][3] + rows[0][4]

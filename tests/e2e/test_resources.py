@@ -79,6 +79,8 @@ def test_the_wenquan_hour(signed_in: Any) -> None:
     page.goto("/resources/lots?state=expired")
     expect(page.locator("#lots tbody tr")).to_have_count(1)
     expect(page.locator("#lots tbody tr td.state")).to_have_text(zh("expired"))
+    expect(page.locator("nav.pager")).to_contain_text(zh("%(total)s in all, page %(page)s of %(last)s")
+                                                      % {"total": 1, "page": 1, "last": 1})
 
 
 def test_resources_on_a_phone(signed_in: Any) -> None:
@@ -88,6 +90,11 @@ def test_resources_on_a_phone(signed_in: Any) -> None:
     expect(rows).to_have_count(1)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, width
+    for path in ("/resources/lots?state=", "/resources/matches"):
+        page.goto(path)
+        expect(page.locator("nav.pager")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, (path, width)
 
 
 def test_team_insurance_warnings_clear_when_every_member_is_covered(signed_in: Any) -> None:

@@ -25,7 +25,7 @@ from yingji.core.models import Unit
 from yingji.core.schemas import Page
 from yingji.core.scope import Principal, scoped
 from yingji.core.service import paginate
-from yingji.errors import NotFound
+from yingji.errors import NotFound, UserError
 from yingji.i18n import N_
 
 COVERAGE_STATES = {"acknowledged": N_("acknowledged"), "reached": N_("reached"), "pending": N_("pending"),
@@ -71,16 +71,66 @@ def reaches_area(session: Session, principal: Principal, alert: Any) -> bool:
     return any(path.startswith(own) for _id, _name, path in target_villages(session, target))
 
 
-def followed_alerts(session: Session, principal: Principal, limit: int = 100) -> list[Any]:
-    """Issued alerts of the principal's area or reaching it, newest first."""
-    from yingji.warnings.models import Alert
+def _issued_query(*, q: str = "", since: datetime | None = None, until: datetime | None = None) -> Any:
+    from yingji.warnings.models import Alert, AlertInfo
 
-    principal.require(roles.READ)
-    issued = list(session.scalars(select(Alert).where(Alert.issued_at.is_not(None))
-                                  .order_by(Alert.issued_at.desc(), Alert.id.desc()).limit(limit)))
+    stmt = select(Alert).where(Alert.issued_at.is_not(None))
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        headline = select(AlertInfo.id).where(AlertInfo.alert_id == Alert.id, AlertInfo.headline.like(like))
+        stmt = stmt.where(Alert.event.like(like) | Alert.identifier.like(like) | headline.exists())
+    if since is not None:
+        stmt = stmt.where(Alert.issued_at >= since)
+    if until is not None:
+        stmt = stmt.where(Alert.issued_at < until)
+    return stmt.order_by(Alert.issued_at.desc(), Alert.id.desc())
+
+
+def county_of_filter(session: Session, county_id: int | None) -> Unit | None:
+    """The county chosen as a filter; any other unit (or none) is refused as a bad choice."""
+    if county_id is None:
+        return None
+    county = session.get(Unit, county_id)
+    if county is None or county.kind != "county":
+        raise UserError(N_("This value is not one of the allowed choices."), field="county")
+    return county
+
+
+def _follows(session: Session, principal: Principal, alerts: list[Any], county: Unit | None) -> list[Any]:
+    from yingji.warnings.models import Alert
+    from yingji.warnings.service import targeted_counties
+
     own = {a.id for a in session.scalars(scoped(select(Alert), principal).where(
-        Alert.id.in_([a.id for a in issued])))}
-    return [a for a in issued if a.id in own or reaches_area(session, principal, a)]
+        Alert.id.in_([a.id for a in alerts])))} if alerts else set()
+    out = [a for a in alerts if a.id in own or reaches_area(session, principal, a)]
+    if county is not None:
+        out = [a for a in out if any(c.id == county.id for c in targeted_counties(session, a))]
+    return out
+
+
+def followed_page(session: Session, principal: Principal, *, page: int = 1, per_page: int = 50,
+                  county: Unit | None = None, **filters: Any) -> Page[Any]:
+    """One page of the issued alerts the principal follows, newest first. Paged in SQL when every issued alert
+    is visible and no county is chosen; otherwise the visibility and county tests run on the filtered list."""
+    principal.require(roles.READ)
+    stmt = _issued_query(**filters)
+    if principal.is_global and county is None:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+        return Page[Any](items=items, total=total, page=page, per_page=per_page)
+    shown = _follows(session, principal, list(session.scalars(stmt)), county)
+    return Page[Any](items=shown[(page - 1) * per_page: page * per_page], total=len(shown), page=page,
+                     per_page=per_page)
+
+
+def followed_all(session: Session, principal: Principal, *, county: Unit | None = None, **filters: Any
+                 ) -> list[Any]:
+    """The whole filtered list of followed alerts, for the export."""
+    principal.require(roles.READ)
+    alerts = list(session.scalars(_issued_query(**filters)))
+    if principal.is_global and county is None:
+        return alerts
+    return _follows(session, principal, alerts, county)
 
 
 def coverage(session: Session, principal: Principal, alert_id: int, *, state: str = "", q: str = ""

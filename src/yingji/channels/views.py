@@ -3,7 +3,10 @@ deliveries, last-mile coverage; public pages: /public/subscribe and the "receive
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +19,7 @@ from yingji.channels.schemas import CodeIn, ConfigIn, EndpointIn, RecipientIn, S
 from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit
+from yingji.core.schemas import Page
 from yingji.core.scope import scoped, system_principal
 from yingji.core.service import MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
@@ -29,6 +33,7 @@ public_router = APIRouter(prefix="/public", include_in_schema=False)
 PageNo = Annotated[int, Query(ge=1, le=100000)]
 Text = Annotated[str, Query(max_length=100)]
 Export = Annotated[str, Query(max_length=8)]
+DateText = Annotated[str, Query(max_length=10)]
 Token = Annotated[str, Path(max_length=64)]
 RuleKey = Annotated[str, Path(max_length=64)]
 PER_PAGE = 50
@@ -195,13 +200,48 @@ async def toggle_endpoint(request: Request, db: DB, principal: CurrentPrincipal,
 
 # --- channel configuration and rules (prefecture office) ------------------------------------------------------------
 
+CONFIG_STATES = {"on": N_("switched on"), "off": N_("switched off"), "unset": N_("no address set")}
+
+
+def _matches(q: str, *texts: str) -> bool:
+    needle = q.casefold()
+    return not q or any(needle in (t or "").casefold() for t in texts)
+
+
+def _channel_lists(db: DB, principal: Any, q: str, state: str) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The channel settings (for those who may edit them) and the rules, narrowed by text and state."""
+    if state and state not in CONFIG_STATES:
+        raise UserError(N_("This value is not one of the allowed choices."), field="state")
+    configs = recipients.list_configs(db, principal) if principal.can(roles.EDIT_RULES) else []
+    configs = [c for c in configs if _matches(q, c["channel"], gettext(CHANNEL_LABELS[c["channel"]]), c["url"],
+                                              c["sender"])
+               and (not state or (state == "on" and c["enabled"]) or (state == "off" and not c["enabled"])
+                    or (state == "unset" and not c["url"]))]
+    rules = [r for r in defaults.list_rules(db)
+             if _matches(q, r.key, gettext(RULE_LABELS.get(r.key, r.key)), r.source)] if not state else []
+    return configs, rules
+
+
 @router.get("/channels", response_class=HTMLResponse)
-def channels_page(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
+def channels_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "", state: Text = "",
+                  page: PageNo = 1, export: Export = "") -> Response:
     principal.require(roles.READ)
     can_edit = principal.can(roles.EDIT_RULES)
+    configs, rules = _channel_lists(db, principal, q, state)
+    if export == "xlsx":
+        yes, no = gettext(N_("yes")), gettext(N_("no"))
+        lines = [[gettext(N_("channel")), gettext(CHANNEL_LABELS[c["channel"]]), c["url"], c["sender"],
+                  yes if c["enabled"] else no, yes if c["secret_hint"] else no, ""] for c in configs]
+        lines += [[gettext(N_("rule")), gettext(RULE_LABELS.get(r.key, r.key)), f"{r.value} {r.unit}", "", "", "",
+                   r.source] for r in rules]
+        data = xlsx.export((N_("kind"), N_("name"), N_("address or value"), N_("sender"), N_("switched on"),
+                            N_("secret stored"), N_("source")), lines, title="channels")
+        return _xlsx_response(data, "channels.xlsx")
+    window = rules[(page - 1) * PER_PAGE: page * PER_PAGE]
+    result = Page[Any](items=window, total=len(rules), page=page, per_page=PER_PAGE)
     return _page(request, "channels.html", {
-        "configs": recipients.list_configs(db, principal) if can_edit else [], "can_edit": can_edit,
-        "rules": defaults.list_rules(db), "rule_labels": RULE_LABELS})
+        "configs": configs, "can_edit": can_edit, "rules": window, "result": result, "rule_labels": RULE_LABELS,
+        "q": q, "state": state, "config_states": CONFIG_STATES, "params": f"q={quote(q)}&state={quote(state)}"})
 
 
 @router.post("/channels/rules/{key}", response_class=HTMLResponse)
@@ -252,9 +292,44 @@ def deliveries_page(request: Request, db: DB, principal: CurrentPrincipal, setti
 
 # --- last-mile coverage ---------------------------------------------------------------------------------------------
 
+def _day_bound(value: str, field: str, tz: str, *, end: bool = False) -> datetime | None:
+    """A local calendar day from a filter field, as the UTC instant it starts (or the next day starts)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise UserError(N_("A date (YYYY-MM-DD) is expected here."), field=field) from None
+    start = datetime.combine(day + timedelta(days=1) if end else day, time.min, ZoneInfo(tz))
+    return start.astimezone(UTC)
+
+
 @router.get("/coverage", response_class=HTMLResponse)
-def coverage_index(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
-    return _page(request, "coverage_index.html", {"alerts": lastmile.followed_alerts(db, principal)})
+def coverage_index(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings, q: Text = "",
+                   county: IdQuery = None, since: DateText = "", until: DateText = "", page: PageNo = 1,
+                   export: Export = "") -> Response:
+    from yingji.warnings.service import COLOUR_LABELS
+
+    chosen = lastmile.county_of_filter(db, county)
+    filters: dict[str, Any] = {"q": q, "county": chosen, "since": _day_bound(since, "since", settings.tz),
+                               "until": _day_bound(until, "until", settings.tz, end=True)}
+    if export == "xlsx":
+        local = _local(settings)
+        alerts = lastmile.followed_all(db, principal, **filters)
+        names = _unit_names(db, [a.unit_id for a in alerts])
+        data = xlsx.export((N_("warning"), N_("event"), N_("colour"), N_("issuing unit"), N_("issued"),
+                            N_("expires")),
+                           ([a.headline, a.event, gettext(COLOUR_LABELS.get(a.colour, a.colour)),
+                             names.get(a.unit_id, ""), local(a.issued_at), local(a.expires_at)] for a in alerts),
+                           title="coverage")
+        return _xlsx_response(data, "coverage.xlsx")
+    result = lastmile.followed_page(db, principal, page=page, per_page=PER_PAGE, **filters)
+    params = f"q={quote(q)}&county={county or ''}&since={since}&until={until}"
+    counties = list(db.scalars(select(Unit).where(Unit.kind == "county", Unit.valid_to.is_(None))
+                               .order_by(Unit.code)))
+    return _page(request, "coverage_index.html", {
+        "result": result, "alerts": result.items, "q": q, "county": county, "since": since, "until": until,
+        "params": params, "counties": counties})
 
 
 @router.get("/coverage/{alert_id}", response_class=HTMLResponse)

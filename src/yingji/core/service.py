@@ -268,6 +268,43 @@ def update_quota(session: Session, principal: Principal, quota_id: int, *, min_s
     return quota
 
 
+def staffing_shortfall_statement(principal: Principal, *, kind: str = "") -> Any:
+    """The staffing page's list in SQL: units (of ``kind`` when given) whose kind has a quota and that have
+    fewer full-time emergency staff than its minimum, in tree order (the rule of :func:`staffing_shortfalls`)."""
+    staff = (
+        select(Person.unit_id, func.count().label("n"))
+        .where(Person.full_time_emergency.is_(True))
+        .group_by(Person.unit_id)
+        .subquery()
+    )
+    count = func.coalesce(staff.c.n, 0)
+    stmt = (
+        scoped(select(Unit.id.label("unit_id"), Unit.code, Unit.name, Unit.kind, count.label("staff"),
+                      StaffingQuota.min_staff, StaffingQuota.max_staff,
+                      (StaffingQuota.min_staff - count).label("missing"), StaffingQuota.source), principal)
+        .join(StaffingQuota, StaffingQuota.unit_kind == Unit.kind)
+        .outerjoin(staff, staff.c.unit_id == Unit.id)
+        .where(Unit.valid_to.is_(None), count < StaffingQuota.min_staff)
+    )
+    if kind:
+        stmt = stmt.where(Unit.kind == kind)
+    return stmt.order_by(Unit.path)
+
+
+def staffing_shortfall_rows(session: Session, stmt: Any) -> list[StaffingShortfall]:
+    return [StaffingShortfall.model_validate(dict(row._mapping)) for row in session.execute(stmt)]
+
+
+def staffing_shortfall_page(session: Session, principal: Principal, *, kind: str = "", page: int = 1,
+                            per_page: int = 50) -> Page[StaffingShortfall]:
+    """One page of the staffing page's list (paged in SQL) with the number of rows in all."""
+    principal.require(roles.READ)
+    stmt = staffing_shortfall_statement(principal, kind=kind)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = staffing_shortfall_rows(session, stmt.limit(per_page).offset((page - 1) * per_page))
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
 def staffing_shortfalls(session: Session, principal: Principal) -> list[StaffingShortfall]:
     """Units of a kind that has a quota and fewer full-time emergency staff than its minimum."""
     quotas = {q.unit_kind: q for q in session.scalars(select(StaffingQuota))}

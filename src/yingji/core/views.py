@@ -36,6 +36,7 @@ from yingji.web.templating import UNBUILT, render
 router = APIRouter(include_in_schema=False)
 PageNo = Annotated[int, Query(ge=1, le=100000)]
 Text = Annotated[str, Query(max_length=100)]
+STAFFING_PER_PAGE = 50
 
 KIND_LABELS = {
     "prefecture": N_("Prefecture"), "county": N_("County-level unit"), "zone": N_("Management zone"),
@@ -126,17 +127,21 @@ def unit_children_fragment(request: Request, db: DB, principal: CurrentPrincipal
 
 
 @router.get("/units/staffing", response_class=HTMLResponse)
-def staffing_page(request: Request, db: DB, principal: CurrentPrincipal, kind: Text = "",
+def staffing_page(request: Request, db: DB, principal: CurrentPrincipal, kind: Text = "", page: PageNo = 1,
                   export: str = "") -> Response:
-    rows = [r for r in service.staffing_shortfalls(db, principal) if not kind or r.kind == kind]
+    if kind and kind not in UNIT_KINDS:
+        raise UserError("Unknown kind.", field="kind")
     if export == "xlsx":
+        principal.require(roles.READ)
+        rows = service.staffing_shortfall_rows(db, service.staffing_shortfall_statement(principal, kind=kind))
         data = xlsx.export((N_("code"), N_("name"), N_("kind"), N_("full-time staff"), N_("minimum"),
                             N_("missing"), N_("source")),
                            ([r.code, r.name, gettext(KIND_LABELS[r.kind]), r.staff, r.min_staff, r.missing, r.source]
                             for r in rows), title="staffing")
         return _xlsx_response(data, "staffing-shortfalls.xlsx")
-    return render(request, "units/staffing.html", {"rows": rows, "kind": kind, "labels": LABELS,
-                                                   "quotas": service.list_quotas(db, principal),
+    result = service.staffing_shortfall_page(db, principal, kind=kind, page=page, per_page=STAFFING_PER_PAGE)
+    return render(request, "units/staffing.html", {"result": result, "rows": result.items, "kind": kind,
+                                                   "labels": LABELS, "quotas": service.list_quotas(db, principal),
                                                    "can_edit": principal.can(roles.EDIT_RULES)}, active="staffing")
 
 

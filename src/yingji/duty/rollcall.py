@@ -123,9 +123,39 @@ def fire_due(session: Session, principal: Principal) -> int:
     return len(due)
 
 
-def list_(session: Session, principal: Principal, *, page: int = 1, per_page: int = 50) -> Any:
-    stmt = scoped(select(RollCall), principal).order_by(RollCall.id.desc())
-    return paginate(session, stmt, RollCallRead, page=page, per_page=per_page)
+LIST_STATES = ("scheduled", "open", "closed", "unanswered", "answered")
+
+
+def list_statement(principal: Principal, *, desk_id: int | None = None, since: datetime | None = None,
+                   until: datetime | None = None, state: str = "") -> Any:
+    """Roll calls in the principal's area, newest first: those that called ``desk_id``, made (or set) within
+    [since, until), and in ``state`` — scheduled, open, closed, ``unanswered`` (made, and a called desk has
+    not answered) or ``answered`` (made, and every called desk answered)."""
+    if state and state not in LIST_STATES:
+        raise UserError("Unknown status.", field="state")
+    stmt = scoped(select(RollCall), principal)
+    if desk_id is not None:
+        stmt = stmt.where(RollCall.id.in_(select(RollCallTarget.roll_call_id).where(RollCallTarget.desk_id == desk_id)))
+    if since is not None:
+        stmt = stmt.where(RollCall.started_at >= since)
+    if until is not None:
+        stmt = stmt.where(RollCall.started_at < until)
+    silent = select(RollCallTarget.roll_call_id).where(RollCallTarget.answered_at.is_(None))
+    if state == "scheduled":
+        stmt = stmt.where(RollCall.fired_at.is_(None))
+    elif state == "open":
+        stmt = stmt.where(RollCall.fired_at.is_not(None), RollCall.closed_at.is_(None))
+    elif state == "closed":
+        stmt = stmt.where(RollCall.fired_at.is_not(None), RollCall.closed_at.is_not(None))
+    elif state == "unanswered":
+        stmt = stmt.where(RollCall.fired_at.is_not(None), RollCall.id.in_(silent))
+    elif state == "answered":
+        stmt = stmt.where(RollCall.fired_at.is_not(None), RollCall.id.not_in(silent))
+    return stmt.order_by(RollCall.id.desc())
+
+
+def list_(session: Session, principal: Principal, *, page: int = 1, per_page: int = 50, **filters: Any) -> Any:
+    return paginate(session, list_statement(principal, **filters), RollCallRead, page=page, per_page=per_page)
 
 
 def get(session: Session, principal: Principal, roll_call_id: int) -> RollCall:

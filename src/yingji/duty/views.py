@@ -3,8 +3,9 @@ bulletins, answering a roll call, calendar feeds, and the duty rules."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -397,23 +398,54 @@ def remove_officer_form(db: DB, principal: CurrentPrincipal, shift_officer_id: I
 
 # --- roll calls and bulletins --------------------------------------------------------------
 
+ROLL_CALL_STATES = {"scheduled": N_("scheduled"), "open": N_("open"), "closed": N_("closed"),
+                    "unanswered": N_("a desk has not answered"), "answered": N_("every desk answered")}
+
+
+def _local_day(value: str, field: str) -> datetime | None:
+    """The start of a local (Beijing) day given as YYYY-MM-DD, in UTC; None when empty."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise UserError("A date (YYYY-MM-DD) is expected here.", field=field) from exc
+    return datetime.combine(day, datetime.min.time(), tzinfo=service.local_zone())
+
+
 @router.get("/roll-calls", response_class=HTMLResponse)
 def roll_calls_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings, page: PageNo = 1,
-                    export: Export = "") -> Response:
+                    desk_id: IdQuery = None, date_from: Annotated[str, Query(max_length=10)] = "",
+                    date_to: Annotated[str, Query(max_length=10)] = "",
+                    state: Annotated[str, Query(max_length=16)] = "", export: Export = "") -> Response:
+    if state and state not in ROLL_CALL_STATES:
+        raise UserError("Unknown status.", field="state")
+    if desk_id is not None:
+        service.get_desk(db, principal, desk_id)
+    since = _local_day(date_from, "date_from")
+    until = _local_day(date_to, "date_to")
+    if since is not None and until is not None and until < since:
+        raise UserError("The end date is before the start date.", field="date_to")
+    filters: dict[str, Any] = {"desk_id": desk_id, "since": since, "state": state,
+                               "until": until + timedelta(days=1) if until is not None else None}
     if export == "xlsx":
-        result = rollcall.list_(db, principal, page=1, per_page=MAX_PER_PAGE)
+        calls = db.scalars(rollcall.list_statement(principal, **filters))
         local = _local(settings)
         data = xlsx.export((N_("no."), N_("called at"), N_("called by"), N_("limit (seconds)"), N_("closed at"),
                             N_("note")),
                            ([c.id, local(c.started_at), c.called_by_name, c.limit_seconds, local(c.closed_at), c.note]
-                            for c in result.items), title="roll-calls")
+                            for c in calls), title="roll-calls")
         return _xlsx_response(data, "roll-calls.xlsx")
     may_call = principal.role in rollcall.CALLER_ROLES and principal.can(roles.WRITE)
     from yingji.duty import defaults
 
-    context = {"result": rollcall.list_(db, principal, page=page, per_page=PER_PAGE), "may_call": may_call,
+    params = urlencode({"desk_id": desk_id or "", "date_from": date_from, "date_to": date_to, "state": state})
+    context = {"result": rollcall.list_(db, principal, page=page, per_page=PER_PAGE, **filters), "may_call": may_call,
                "desks": rollcall.callable_desks(db, principal) if may_call else [],
-               "limit": defaults.rule(db, defaults.ANSWER_LIMIT)}
+               "limit": defaults.rule(db, defaults.ANSWER_LIMIT), "params": params,
+               "filter_desks": db.scalars(scoped(select(DutyDesk), principal).order_by(DutyDesk.id)).all(),
+               "desk_id": desk_id, "date_from": date_from, "date_to": date_to, "state": state,
+               "states": ROLL_CALL_STATES}
     return render(request, "duty/roll_calls.html", context, active="duty")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text, true, union_all, update
+from sqlalchemy import Engine, func, or_, select, text, true, union_all, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, aliased
 
@@ -731,17 +731,87 @@ class QueueItem:
     mine: bool
 
 
-def queue(session: Session, principal: Principal, *, include_done: bool = False) -> list[QueueItem]:
-    """What waits at the principal's desk, and (for offices above) what below must still reach them."""
+@dataclass
+class QueueFilter:
+    """Narrows the queue: the desk's stage, the level, late ones only, and (for the done ones) the day
+    they were dealt with."""
+
+    stage: str = ""
+    level: int | None = None
+    late: bool = False
+    done_from: datetime | None = None
+    done_to: datetime | None = None
+
+
+QUEUE_WAITING_MAX = 2_000  # waiting hops shown at once; beyond it the page says how many more there are
+QUEUE_DONE_PER_PAGE = 50
+
+
+def queue_statement(principal: Principal, f: QueueFilter | None = None, *, done: bool = False) -> Any:
+    """The scoped (hop, event) select of the queue: waiting hops by time left, or done ones newest first."""
+    f = f or QueueFilter()
     stmt = scoped(select(Hop, Event), principal, model=Hop).join(Event, Event.id == Hop.event_id)
-    if include_done:
-        stmt = stmt.where(Hop.done_at.is_not(None)).order_by(Hop.done_at.desc()).limit(50)
-    else:
-        stmt = stmt.where(Hop.done_at.is_(None)).order_by(Hop.due_at).limit(500)
+    if f.stage:
+        stmt = stmt.where(Hop.stage == f.stage)
+    if f.level is not None:
+        stmt = stmt.where(Hop.level == f.level)
+    if done:
+        stmt = stmt.where(Hop.done_at.is_not(None))
+        if f.late:
+            stmt = stmt.where(Hop.late_at.is_not(None))
+        if f.done_from is not None:
+            stmt = stmt.where(Hop.done_at >= f.done_from)
+        if f.done_to is not None:
+            stmt = stmt.where(Hop.done_at < f.done_to)
+        return stmt.order_by(Hop.done_at.desc(), Hop.id.desc())
+    stmt = stmt.where(Hop.done_at.is_(None))
+    if f.late:
+        stmt = stmt.where(or_(Hop.late_at.is_not(None), Hop.due_at < clock.now()))
+    return stmt.order_by(Hop.due_at, Hop.id)
+
+
+def _items(session: Session, principal: Principal, stmt: Any) -> list[QueueItem]:
     now = clock.now()
     return [QueueItem(hop=hop, event=event, seconds_left=int((hop.due_at - now).total_seconds()),
                       mine=principal.is_global or hop.unit_id == principal.unit_id)
             for hop, event in session.execute(stmt)]
+
+
+def queue(session: Session, principal: Principal, *, include_done: bool = False,
+          f: QueueFilter | None = None) -> list[QueueItem]:
+    """What waits at the principal's desk, and (for offices above) what below must still reach them."""
+    if include_done:
+        return _items(session, principal, queue_statement(principal, f, done=True).limit(QUEUE_DONE_PER_PAGE))
+    return _items(session, principal, queue_statement(principal, f).limit(QUEUE_WAITING_MAX))
+
+
+def _count(session: Session, stmt: Any) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def queue_waiting(session: Session, principal: Principal, f: QueueFilter) -> tuple[list[QueueItem], int]:
+    """The waiting hops (all of them up to ``QUEUE_WAITING_MAX``) by time left, with how many there are."""
+    stmt = queue_statement(principal, f)
+    items = _items(session, principal, stmt.limit(QUEUE_WAITING_MAX))
+    total = len(items) if len(items) < QUEUE_WAITING_MAX else _count(session, stmt)
+    return items, total
+
+
+@dataclass
+class QueuePage:
+    items: list[QueueItem]
+    total: int
+    page: int
+    per_page: int
+
+
+def queue_done(session: Session, principal: Principal, f: QueueFilter, *, page: int = 1,
+               per_page: int = QUEUE_DONE_PER_PAGE) -> QueuePage:
+    """One page of the done hops, newest first, paged in SQL, with the filtered total."""
+    page, per_page = max(page, 1), min(max(per_page, 1), 200)
+    stmt = queue_statement(principal, f, done=True)
+    items = _items(session, principal, stmt.limit(per_page).offset((page - 1) * per_page))
+    return QueuePage(items=items, total=_count(session, stmt), page=page, per_page=per_page)
 
 
 def flags_of(session: Session, event: Event) -> list[Flag]:

@@ -161,13 +161,52 @@ def map_page(request: Request, db: DB, principal: CurrentPrincipal, settings: Ap
 # --- queue ---------------------------------------------------------------------------------------------------
 
 @router.get("/queue", response_class=HTMLResponse)
-def queue_page(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
-    waiting = service.queue(db, principal)
-    done = service.queue(db, principal, include_done=True)
-    units = _unit_names(db, {i.hop.unit_id for i in waiting + done} | {i.hop.from_unit_id for i in waiting + done})
+def queue_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings,
+               stage: Annotated[str, Query(pattern="^(|county|prefecture)$")] = "",
+               level: Annotated[int | None, Query(ge=1, le=4)] = None,
+               late: Annotated[str, Query(pattern="^(|1)$")] = "", date_from: Text = "", date_to: Text = "",
+               page: PageNo = 1, export: Export = "") -> Response:
+    f = service.QueueFilter(stage=stage, level=level, late=late == "1",
+                            done_from=_date(date_from, "date_from", settings),
+                            done_to=_date(date_to, "date_to", settings, end=True))
+    if export == "xlsx":
+        return _queue_export(db, principal, settings, f)
+    waiting, waiting_total = service.queue_waiting(db, principal, f)
+    done = service.queue_done(db, principal, f, page=page)
+    shown = waiting + done.items
+    units = _unit_names(db, {i.hop.unit_id for i in shown} | {i.hop.from_unit_id for i in shown})
+    params = {"stage": stage, "level": level or "", "late": late, "date_from": date_from, "date_to": date_to}
+    from urllib.parse import urlencode
+
     context = {**_common(db), "mine": [i for i in waiting if i.mine], "below": [i for i in waiting if not i.mine],
-               "done": done, "units": units, "can_write": principal.can(roles.WRITE)}
+               "waiting_hidden": waiting_total - len(waiting), "done": done.items, "result": done,
+               "params": params, "query": urlencode(params), "filtered": any(params.values()),
+               "units": units, "can_write": principal.can(roles.WRITE)}
     return render(request, "incidents/queue.html", context, active="incidents")
+
+
+def _queue_export(db: DB, principal: Principal, settings: Any, f: service.QueueFilter) -> Response:
+    """The whole filtered queue: every waiting hop by time left, then every done one, newest first."""
+    waiting = service.queue_statement(principal, f).limit(xlsx.MAX_IMPORT_ROWS)
+    done = service.queue_statement(principal, f, done=True).limit(xlsx.MAX_IMPORT_ROWS)
+    now, local = clock.now(), _local(settings)
+    rows = [(gettext("still waiting"), hop, event) for hop, event in db.execute(waiting)]
+    rows += [(gettext("done"), hop, event) for hop, event in db.execute(done)]
+    names = _unit_names(db, {h.unit_id for _, h, _ in rows} | {h.from_unit_id for _, h, _ in rows})
+
+    def late(hop: Any) -> str:
+        return _yes(hop.late_at is not None or (hop.done_at is None and hop.due_at < now))
+
+    data = xlsx.export(
+        (N_("section"), N_("hop"), N_("event id"), N_("event"), N_("stage"), N_("level"), N_("desk"), N_("from"),
+         N_("received"), N_("due by"), N_("signed for"), N_("signed for by"), N_("forwarded"), N_("done"), N_("late"),
+         N_("document sent toward the region")),
+        ([section, h.id, e.id, e.title, gettext(STAGE_LABELS.get(h.stage, h.stage)),
+          gettext(LEVEL_LABELS[h.level]) if h.level in LEVEL_LABELS else "", names.get(h.unit_id, ""),
+          names.get(h.from_unit_id, ""), local(h.received_at), local(h.due_at), local(h.signed_at),
+          h.signed_by_name, local(h.forwarded_at), local(h.done_at), late(h), _yes(h.exported)]
+         for section, h, e in rows), title="queue")
+    return _xlsx_response(data, "incident-queue.xlsx")
 
 
 @router.post("/hops/{hop_id}/sign", response_class=HTMLResponse)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yingji.core import audit, roles
@@ -53,14 +53,27 @@ def create(session: Session, principal: Principal, data: StatFormCreate) -> OvSt
     return row
 
 
-def list_forms(session: Session, principal: Principal, *, year: int | None = None, category: str = "") -> list[Any]:
+def forms_query(principal: Principal, *, year: int | None = None, category: str = "") -> Any:
+    """The scoped, filtered select of statistical forms, newest year first."""
     stmt = scoped(select(OvStatForm), principal)
     if year is not None:
         stmt = stmt.where(OvStatForm.year == year)
     if category:
         stmt = stmt.where(OvStatForm.category == category)
-    return list(session.scalars(stmt.order_by(OvStatForm.year.desc(), OvStatForm.period, OvStatForm.period_no,
-                                              OvStatForm.id).limit(500)))
+    return stmt.order_by(OvStatForm.year.desc(), OvStatForm.period, OvStatForm.period_no, OvStatForm.id)
+
+
+def list_forms(session: Session, principal: Principal, *, year: int | None = None, category: str = "") -> list[Any]:
+    return list(session.scalars(forms_query(principal, year=year, category=category).limit(500)))
+
+
+def page_forms(session: Session, principal: Principal, *, year: int | None = None, category: str = "",
+               page: int = 1, per_page: int = 50) -> tuple[list[OvStatForm], int]:
+    """One page of the filtered forms (paged in SQL) and how many there are in all."""
+    stmt = forms_query(principal, year=year, category=category)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    return items, total
 
 
 def get(session: Session, principal: Principal, form_id: int) -> OvStatForm:

@@ -5,13 +5,15 @@ the rules are below."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
+from yingji.core.models import Unit
 from yingji.core.schemas import MAX_ID
 from yingji.core.views import parse_form
 from yingji.errors import UserError
@@ -23,7 +25,7 @@ from yingji.oversight.views_ledger import router as ledger_router
 from yingji.oversight.views_money import router as money_router
 from yingji.oversight.views_reports import router as reports_router
 from yingji.oversight.views_trends import router as trends_router
-from yingji.oversight.web import Export, YearQ, form_and_file, redirect
+from yingji.oversight.web import PER_PAGE, Export, PageNo, Pager, Text, YearQ, form_and_file, redirect
 from yingji.web.deps import DB, CurrentPrincipal
 from yingji.web.templating import render
 
@@ -47,19 +49,34 @@ def _year(year: int | None) -> int:
     return year or common.today().year - 1
 
 
+KIND_LABELS = {"county": N_("county"), "department": N_("department")}  # the units that are assessed
+
+
 @router.get("/assessment", response_class=HTMLResponse)
 def assessment_page(request: Request, db: DB, principal: CurrentPrincipal, year: YearQ = None,
-                    export: Export = "") -> Response:
+                    kind: Annotated[str, Query(pattern="^(|county|department)$")] = "",
+                    grade: Annotated[str, Query(pattern="^(|excellent|pass|fail)$")] = "", q: Text = "",
+                    page: PageNo = 1, export: Export = "") -> Response:
     year = _year(year)
-    rows = assessment.ranking(db, principal, year)
+    rows = assessment.ranking(db, principal, year)  # ranked over the whole area; the filter keeps the ranks
+    if kind:
+        kinds = dict(db.execute(select(Unit.id, Unit.kind).where(Unit.id.in_([r["unit_id"] for r in rows]))).all())
+        rows = [r for r in rows if kinds.get(r["unit_id"]) == kind]
+    if grade:
+        rows = [r for r in rows if r["grade"] == grade]
+    if q.strip():
+        rows = [r for r in rows if q.strip().casefold() in str(r["unit_name"]).casefold()]
     if export == "xlsx":
         data = xlsx.export((N_("rank"), N_("unit"), N_("score"), N_("grade"), N_("veto")),
                            ([r["rank"], r["unit_name"], r["score"], gettext(GRADE_LABELS[str(r["grade"])]),
                              gettext("yes") if r["vetoed"] else ""] for r in rows), title="assessment")
         return _xlsx_response(data, f"assessment-{year}.xlsx")
     frozen = assessment.finalised(db, year)
+    shown = rows[(page - 1) * PER_PAGE:page * PER_PAGE]
+    params = {"year": year, "kind": kind, "grade": grade, "q": q}
     return render(request, "oversight/assessment.html", {
-        "year": year, "rows": rows, "grades": GRADE_LABELS, "frozen": frozen,
+        "year": year, "rows": shown, "grades": GRADE_LABELS, "frozen": frozen, "kinds": KIND_LABELS,
+        "params": params, "query": urlencode(params), "result": Pager(shown, len(rows), page),
         "may_finalise": principal.can(roles.ASSESS) and frozen is None and year < common.today().year},
         active="oversight")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,7 +20,7 @@ from yingji.i18n import N_, gettext
 from yingji.oversight import annual, common, defaults, forms, stats
 from yingji.oversight.docx import DOCX_TYPE
 from yingji.oversight.schemas import FIGURES, AnnualReportFile, StatFormCreate
-from yingji.oversight.web import Code, Export, YearQ, file_response, form_and_file, redirect
+from yingji.oversight.web import PER_PAGE, Code, Export, PageNo, Pager, YearQ, file_response, form_and_file, redirect
 from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery
 from yingji.web.templating import render
 
@@ -149,24 +150,28 @@ def stats_page(request: Request, db: DB, principal: CurrentPrincipal, year: Year
 
 @router.get("/forms", response_class=HTMLResponse)
 def forms_page(request: Request, db: DB, principal: CurrentPrincipal, year: YearQ = None, category: Code = "",
-               export: Export = "") -> Response:
+               page: PageNo = 1, export: Export = "") -> Response:
     if category and category not in stats.CATEGORIES:
         raise UserError("Choose one of the listed values.", field="category")
-    rows = forms.list_forms(db, principal, year=year, category=category)
-    names = common.unit_names(db, [r.unit_id for r in rows])
     if export == "xlsx":
+        every = list(db.scalars(forms.forms_query(principal, year=year, category=category)
+                                .limit(xlsx.MAX_IMPORT_ROWS)))
+        every_name = common.unit_names(db, [r.unit_id for r in every])
         data = xlsx.export((N_("unit"), N_("category"), N_("year"), N_("period"), N_("no."),
                             *[FIGURE_LABELS[f] for f in FIGURES]),
-                           ([names.get(r.unit_id, ""), gettext(stats.CATEGORIES[r.category]), r.year,
+                           ([every_name.get(r.unit_id, ""), gettext(stats.CATEGORIES[r.category]), r.year,
                              gettext(PERIOD_LABELS[r.period]), r.period_no, *[r.totals.get(f, 0) for f in FIGURES]]
-                            for r in rows), title="forms")
+                            for r in every), title="forms")
         return _xlsx_response(data, "statistical-forms.xlsx")
+    rows, total = forms.page_forms(db, principal, year=year, category=category, page=page, per_page=PER_PAGE)
+    names = common.unit_names(db, [r.unit_id for r in rows])
     units = [] if not principal.can(roles.WRITE) else list(db.scalars(
         scoped(select(Unit), principal).where(Unit.kind.in_(("department", "county", "prefecture")),
                                               Unit.valid_to.is_(None)).order_by(Unit.path).limit(300)))
     context = {"rows": rows, "names": names, "year": year, "category": category, "categories": stats.CATEGORIES,
                "owners": stats.OWNERS, "periods": PERIOD_LABELS, "figures": FIGURE_LABELS, "units": units,
-               "this_year": common.today().year}
+               "this_year": common.today().year, "result": Pager(rows, total, page),
+               "query": urlencode({"year": year or "", "category": category})}
     return render(request, "oversight/forms.html", context, active="oversight")
 
 

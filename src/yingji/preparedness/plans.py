@@ -22,6 +22,7 @@ from yingji.preparedness.schemas import (
     PLAN_MOVES,
     FilingCreate,
     FilingDecision,
+    FilingRead,
     LinkageCreate,
     LinkageMemberCreate,
     PlanCreate,
@@ -202,13 +203,28 @@ def filings(session: Session, principal: Principal, plan_id: int) -> list[PrepFi
                                 .order_by(PrepFiling.id)))
 
 
-def filings_to_decide(session: Session, principal: Principal) -> list[PrepFiling]:
-    """Filings waiting for an office in the principal's part of the tree."""
+def filings_to_decide(session: Session, principal: Principal, *, q: str = "", within: int | None = None,
+                      start: date | None = None, end: date | None = None, page: int = 1,
+                      per_page: int = 50) -> Page[Any]:
+    """Filings waiting for an office in the principal's part of the tree, oldest first: optionally those of plans
+    whose title contains ``q``, filed by units below the area ``within``, filed between ``start`` and ``end``."""
     office = select(Unit.id)
     if not principal.is_global:
         office = office.where(in_subtree(Unit.path, principal.unit_path))
-    return list(session.scalars(scoped(select(PrepFiling), principal).where(
-        PrepFiling.state == "submitted", PrepFiling.office_id.in_(office)).order_by(PrepFiling.filed_on).limit(200)))
+    stmt = scoped(select(PrepFiling), principal).where(PrepFiling.state == "submitted",
+                                                       PrepFiling.office_id.in_(office))
+    if q:
+        titled = select(PrepPlan.id).where(PrepPlan.title.contains(q, autoescape=True))
+        stmt = stmt.where(PrepFiling.plan_id.in_(titled))
+    if within is not None:
+        area = unit_in_scope(session, principal, within)
+        stmt = stmt.where(PrepFiling.unit_id.in_(select(Unit.id).where(in_subtree(Unit.path, area.path))))
+    if start is not None:
+        stmt = stmt.where(PrepFiling.filed_on >= start)
+    if end is not None:
+        stmt = stmt.where(PrepFiling.filed_on <= end)
+    return paginate(session, stmt.order_by(PrepFiling.filed_on, PrepFiling.id), FilingRead, page=page,
+                    per_page=per_page)
 
 
 # --- linkage (R2.2) ------------------------------------------------------------------------------
@@ -286,15 +302,17 @@ class CoverageCell:
         return self.total - self.covered
 
 
-def coverage(session: Session, principal: Principal, *, on: date) -> tuple[list[tuple[int, str]], list[str],
-                                                                          dict[tuple[int, str], CoverageCell]]:
-    """Per area (county or zone) and unit kind: how many units must have a plan and how many have one."""
+def coverage(session: Session, principal: Principal, *, on: date, within: Unit | None = None,
+             kind: str = "") -> tuple[list[tuple[int, str]], list[str], dict[tuple[int, str], CoverageCell]]:
+    """Per area (county or zone) and unit kind: how many units must have a plan and how many have one;
+    optionally only below the area ``within`` (already checked in scope) and only units of ``kind``."""
     from yingji.preparedness import (
         compliance,
         measures,  # noqa: F401  (registers the measures)
     )
 
-    evaluation = compliance.evaluate(session, principal, on=on, rule_codes=("plan_coverage",))
+    evaluation = compliance.evaluate(session, principal, on=on, within=within, kinds=(kind,) if kind else (),
+                                     rule_codes=("plan_coverage",))
     cells: dict[tuple[int, str], CoverageCell] = {}
     for r in evaluation.results:
         cell = cells.setdefault((r.area_id or r.unit_id, r.unit_kind), CoverageCell())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,7 +17,7 @@ from yingji.core import attachments, roles, xlsx
 from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit
 from yingji.core.schemas import UNIT_KINDS
-from yingji.core.scope import Principal, scoped
+from yingji.core.scope import Principal, scoped, unit_in_scope
 from yingji.core.service import MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
 from yingji.errors import UserError
@@ -156,7 +157,7 @@ def overview(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     rules = {r.code: r for r in compliance.all_rules(db)}
     return _page(request, "index", {"f": f, "counts": evaluation.counts(), "by_rule": by_rule, "rules": rules,
                                     "open_items": len(drills.items(db, principal, open_only=True, limit=1000)),
-                                    "to_decide": len(plans.filings_to_decide(db, principal))}, principal)
+                                    "to_decide": plans.filings_to_decide(db, principal, per_page=1).total}, principal)
 
 
 @router.get("/compliance", response_class=HTMLResponse)
@@ -303,13 +304,39 @@ def plan_document_form(db: DB, principal: CurrentPrincipal, settings: AppSetting
 
 
 @router.get("/filings", response_class=HTMLResponse)
-def filings_page(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
-    rows = plans.filings_to_decide(db, principal)
+def filings_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "",
+                 area_: Annotated[str, Query(alias="area", max_length=12)] = "",
+                 start_: Annotated[str, Query(alias="start", max_length=10)] = "",
+                 end_: Annotated[str, Query(alias="end", max_length=10)] = "", page: PageNo = 1,
+                 export: Export = "") -> Response:
+    area, start, end = _opt_int(area_, "area"), _opt_date(start_, "start"), _opt_date(end_, "end")
+    _export_kind(export)
+    args: dict[str, Any] = {"q": q, "within": area, "start": start, "end": end}
+    if export == "xlsx":
+        everything = plans.filings_to_decide(db, principal, **args, page=1, per_page=MAX_PER_PAGE)
+        titles, names = _filing_names(db, everything.items)
+        today = clock.now().date()
+        data = xlsx.export((N_("plan"), N_("unit"), N_("office"), N_("filed"), N_("days waiting")),
+                           ([titles.get(f.plan_id, ""), names.get(f.unit_id, ""), names.get(f.office_id, ""),
+                             f.filed_on, (today - f.filed_on).days] for f in everything.items), title="filings")
+        return _xlsx_response(data, "filings.xlsx")
+    result = plans.filings_to_decide(db, principal, **args, page=page, per_page=PER_PAGE)
+    titles, names = _filing_names(db, result.items)
+    query = urlencode({"q": q, "area": area or "", "start": start or "", "end": end or ""})
+    return _page(request, "filings", {"result": result, "rows": result.items, "titles": titles, "units": names,
+                                      "q": q, "area": area, "start": start, "end": end, "query": query,
+                                      "areas": _areas(db, principal)}, principal)
+
+
+def _filing_names(db: DB, rows: list[Any]) -> tuple[dict[int, str], dict[int, str]]:
     titles = dict(db.execute(select(PrepPlan.id, PrepPlan.title).where(
         PrepPlan.id.in_({f.plan_id for f in rows}))).all()) if rows else {}
-    return _page(request, "filings", {"rows": rows, "titles": titles,
-                                      "units": _names(db, [f.unit_id for f in rows] + [f.office_id for f in rows])},
-                 principal)
+    return titles, _names(db, [f.unit_id for f in rows] + [f.office_id for f in rows])
+
+
+def _export_kind(export: str) -> None:
+    if export not in ("", "xlsx"):
+        raise UserError("Some fields are missing or not valid.", field="export")
 
 
 @router.post("/filings/{filing_id}/decision", response_class=HTMLResponse)
@@ -352,10 +379,33 @@ async def add_member_form(request: Request, db: DB, principal: CurrentPrincipal,
 
 
 @router.get("/coverage", response_class=HTMLResponse)
-def coverage_page(request: Request, db: DB, principal: CurrentPrincipal, on: Code = "") -> Response:
-    day = _opt_date(on, "on") or clock.now().date()
-    areas, kinds, cells = plans.coverage(db, principal, on=day)
-    return _page(request, "coverage", {"areas": areas, "kinds": kinds, "cells": cells, "on": day}, principal)
+def coverage_page(request: Request, db: DB, principal: CurrentPrincipal, on: Code = "",
+                  area_: Annotated[str, Query(alias="area", max_length=12)] = "", kind: Code = "",
+                  gaps: Annotated[str, Query(max_length=1)] = "", page: PageNo = 1, export: Export = "") -> Response:
+    principal.require(roles.READ)
+    day, area = _opt_date(on, "on") or clock.now().date(), _opt_int(area_, "area")
+    _export_kind(export)
+    if kind and kind not in KIND_LABELS:
+        raise UserError("Some fields are missing or not valid.", field="kind")
+    if gaps not in ("", "1"):
+        raise UserError("Some fields are missing or not valid.", field="gaps")
+    within = unit_in_scope(db, principal, area) if area is not None else None
+    areas, kinds, cells = plans.coverage(db, principal, on=day, within=within, kind=kind)
+    if gaps:
+        areas = [(a, n) for a, n in areas if any(c.missing for (ca, _k), c in cells.items() if ca == a)]
+    if export == "xlsx":
+        data = xlsx.export((N_("area"), N_("kind"), N_("must have a plan"), N_("covered"), N_("missing")),
+                           ([name, gettext(KIND_LABELS.get(k, k)), cells[(a, k)].total, cells[(a, k)].covered,
+                             cells[(a, k)].missing] for a, name in areas for k in kinds if (a, k) in cells),
+                           title="coverage")
+        return _xlsx_response(data, f"coverage-{day.isoformat()}.xlsx")
+    window = areas[(page - 1) * PER_PAGE: page * PER_PAGE]
+    rule = compliance.rule_by_code(db, "plan_coverage")
+    query = urlencode({"on": day.isoformat(), "area": area or "", "kind": kind, "gaps": gaps})
+    return _page(request, "coverage", {"areas": window, "kinds": kinds, "cells": cells, "on": day,
+                                       "result": _Pager(window, len(areas), page), "area": area, "kind": kind,
+                                       "gaps": gaps, "query": query, "area_choices": _areas(db, principal),
+                                       "unit_kinds": rule.kinds if rule else ()}, principal)
 
 
 # --- drills --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from yingji.core.api import json_response
@@ -203,8 +204,18 @@ def set_minimum(db: DB, principal: CurrentPrincipal, warehouse_id: IdPath, data:
 
 @router.get("/lots", response_model=list[LotRead])
 def list_lots(db: DB, principal: CurrentPrincipal, warehouse_id: IdQuery = None, supply_item_id: IdQuery = None,
-              state: Code = "") -> Any:
-    return supplies.lots(db, principal, warehouse_id=warehouse_id, item_id=supply_item_id, state=state)
+              state: Code = "", page: Annotated[int | None, Query(ge=1, le=100000)] = None,
+              per_page: PerPage = 50) -> Any:
+    """The filtered lots, soonest expiry first: the whole list, or one page of it when ``page`` is given;
+    the header ``X-Total-Count`` holds the number of lots matching the filters either way."""
+    if page is None:
+        rows = supplies.lots(db, principal, warehouse_id=warehouse_id, item_id=supply_item_id, state=state)
+        total = len(rows)
+    else:
+        found = supplies.lots_page(db, principal, warehouse_id=warehouse_id, item_id=supply_item_id, state=state,
+                                   page=page, per_page=per_page)
+        rows, total = found.items, found.total
+    return JSONResponse([r.model_dump(mode="json") for r in rows], headers={"X-Total-Count": str(total)})
 
 
 @router.get("/lots/{lot_id}", response_model=LotRead)

@@ -10,8 +10,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from yingji.core import audit, roles
+from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, scoped
-from yingji.errors import NotFound
+from yingji.errors import NotFound, UserError
 from yingji.resources import defaults
 from yingji.resources.common import catalogue_scoped, create_record, qty, search, to_milli, today
 from yingji.resources.models import Lot, MinLevel, SupplyItem, Warehouse
@@ -79,8 +80,14 @@ def lot_read(lot: Lot, on: date, warn_days: int) -> LotRead:
                    state=lot_state(lot.expires_on, on, warn_days))
 
 
-def lots(session: Session, principal: Principal, *, warehouse_id: int | None = None, item_id: int | None = None,
-         state: str = "", with_empty: bool = False) -> list[LotRead]:
+LOT_FILTER_STATES = ("attention", "expired", "rotate", "")
+
+
+def lots_query(session: Session, principal: Principal, *, warehouse_id: int | None = None,
+               item_id: int | None = None, state: str = "", with_empty: bool = False) -> Select[Any]:
+    """The lots in scope matching the filters, soonest expiry first (lots without one last)."""
+    if state not in LOT_FILTER_STATES:
+        raise UserError("Unknown state.", field="state")
     stmt = scoped(select(Lot), principal)
     if warehouse_id:
         stmt = stmt.where(Lot.warehouse_id == warehouse_id)
@@ -95,8 +102,31 @@ def lots(session: Session, principal: Principal, *, warehouse_id: int | None = N
         stmt = stmt.where(Lot.expires_on >= on, Lot.expires_on <= on + timedelta(days=warn))
     elif state == "attention":
         stmt = stmt.where(Lot.expires_on <= on + timedelta(days=warn))
-    rows = session.scalars(stmt.order_by(Lot.expires_on.is_(None), Lot.expires_on, Lot.id).limit(2000))
+    return stmt.order_by(Lot.expires_on.is_(None), Lot.expires_on, Lot.id)
+
+
+def lot_reads(session: Session, rows: Any) -> list[LotRead]:
+    on, warn = today(), defaults.value(session, defaults.EXPIRY_WARNING)
     return [lot_read(lot, on, warn) for lot in rows]
+
+
+def lots(session: Session, principal: Principal, *, warehouse_id: int | None = None, item_id: int | None = None,
+         state: str = "", with_empty: bool = False) -> list[LotRead]:
+    """The whole filtered list (exports, the JSON API without a page, one warehouse's lots)."""
+    stmt = lots_query(session, principal, warehouse_id=warehouse_id, item_id=item_id, state=state,
+                      with_empty=with_empty)
+    return lot_reads(session, session.scalars(stmt))
+
+
+def lots_page(session: Session, principal: Principal, *, page: int, per_page: int,
+              warehouse_id: int | None = None, item_id: int | None = None, state: str = "",
+              with_empty: bool = False) -> Page[LotRead]:
+    """One page of the filtered lots, counted and cut in SQL."""
+    stmt = lots_query(session, principal, warehouse_id=warehouse_id, item_id=item_id, state=state,
+                      with_empty=with_empty)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    return Page[LotRead](items=lot_reads(session, rows), total=int(total), page=page, per_page=per_page)
 
 
 def get_lot(session: Session, principal: Principal, lot_id: int) -> LotRead:

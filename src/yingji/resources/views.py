@@ -16,7 +16,6 @@ from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, get_scoped, scoped
-from yingji.core.service import MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
 from yingji.errors import UserError
 from yingji.i18n import N_, gettext
@@ -35,6 +34,7 @@ Export = Annotated[str, Query(max_length=8)]
 # A number from a GET form, where an empty field arrives as "" (checked by _whole).
 OptionalId = Annotated[str, Query(max_length=12)]
 PER_PAGE = 50
+OVERVIEW_ROWS = 20  # the overview shows the first lots needing attention and links to the whole list
 LOT_STATES = {"ok": N_("in date"), "rotate": N_("rotate soon"), "expired": N_("expired")}
 AGREEMENT_STATES = {"valid": N_("valid"), "ending": N_("ending soon"), "ended": N_("ended")}
 
@@ -103,13 +103,19 @@ class Field:
 def _list_page(request: Request, db: DB, principal: Principal, *, title: str, table_id: str, stmt: Any,
                columns: list[Col], page: int, export: str, filename: str, q: str, filters: list[Field] | None = None,
                form: list[Field] | None = None, action: str = "", note: str = "",
-               extra_params: str = "") -> Response:
+               extra_params: str = "", prepare: Any = None) -> Response:
+    """A list page (or, with ``export=xlsx``, the whole filtered list). ``prepare(rows)``, when given, is called
+    with the rows about to be shown or exported, before the columns read them (lookups for those rows)."""
     if export == "xlsx":
-        rows = db.scalars(stmt.limit(MAX_PER_PAGE * 20)).all()
+        rows = db.scalars(stmt.limit(xlsx.MAX_IMPORT_ROWS)).all()
+        if prepare is not None:
+            prepare(rows)
         data = xlsx.export([c.label for c in columns], ([c.get(r) for c in columns] for r in rows), title=filename)
         return _xlsx_response(data, f"{filename}.xlsx")
     total = db.scalar(select(_count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(db.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    if prepare is not None:
+        prepare(items)
     result = _Pager(items, int(total), page)
     context = {"title": title, "table_id": table_id, "result": result, "columns": columns, "q": q,
                "filters": filters or [], "form": form if principal.can(roles.WRITE) else None, "action": action,
@@ -146,14 +152,15 @@ def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
 
 @router.get("", response_class=HTMLResponse)
 def overview(request: Request, db: DB, principal: CurrentPrincipal) -> HTMLResponse:
-    attention = supplies.lots(db, principal, state="attention")
+    attention_page = supplies.lots_page(db, principal, state="attention", page=1, per_page=OVERVIEW_ROWS)
+    attention = attention_page.items
     ending = list(db.scalars(teams.agreements(principal, ending_within=defaults.value(db, defaults.AGREEMENT_NOTICE))
                              .limit(50)))
     below = [r for r in supplies.stock(db, principal) if r.below_minimum]
     cover_ending = list(db.scalars(insurance.policies(
         principal, state="ending", notice_days=defaults.value(db, defaults.INSURANCE_NOTICE)).limit(50)))
-    context = {"attention": attention, "ending": ending, "below": below, "states": LOT_STATES,
-               "cover_ending": cover_ending,
+    context = {"attention": attention, "attention_total": attention_page.total, "ending": ending, "below": below,
+               "states": LOT_STATES, "cover_ending": cover_ending,
                "items": supplies.item_map(db, [lot.item_id for lot in attention] + [r.item_id for r in below]),
                "warehouses": supplies.names(db, Warehouse, [lot.warehouse_id for lot in attention]
                                             + [r.warehouse_id for r in below]),
@@ -393,7 +400,7 @@ def warehouse_page(request: Request, db: DB, principal: CurrentPrincipal, wareho
     found = supplies.get_warehouse(db, principal, warehouse_id)
     moves_stmt = ledger.movements(principal, warehouse_id=found.id)
     if export == "xlsx":
-        rows = db.scalars(moves_stmt.limit(MAX_PER_PAGE * 20))
+        rows = db.scalars(moves_stmt.limit(xlsx.MAX_IMPORT_ROWS))
         items = supplies.item_map(db, [])
         data = xlsx.export((N_("no."), N_("time"), N_("kind"), N_("lot"), N_("item"), N_("quantity"), N_("by"),
                             N_("note")), ([m.id, m.at, gettext(S.MOVEMENT_KINDS[m.kind]), m.lot_id, m.item_id,
@@ -452,21 +459,36 @@ async def transfer_form(request: Request, db: DB, principal: CurrentPrincipal, l
 
 @router.get("/lots", response_class=HTMLResponse)
 def lots_page(request: Request, db: DB, principal: CurrentPrincipal, state: Code = "attention",
-              supply_item_id: OptionalId = "", export: Export = "") -> Response:
-    if state not in ("attention", "expired", "rotate", ""):
+              supply_item_id: OptionalId = "", warehouse_id: OptionalId = "", page: PageNo = 1,
+              export: Export = "") -> Response:
+    if state not in supplies.LOT_FILTER_STATES:
         raise UserError("Unknown state.", field="state")
-    rows = supplies.lots(db, principal, state=state, item_id=_whole(supply_item_id, "supply_item_id"))
-    items = supplies.item_map(db, [r.item_id for r in rows])
-    names = supplies.names(db, Warehouse, [r.warehouse_id for r in rows])
+    item_id = _whole(supply_item_id, "supply_item_id")
+    store_id = _whole(warehouse_id, "warehouse_id")
+    if item_id:
+        supplies.get_item(db, principal, item_id)
+    if store_id:
+        supplies.get_warehouse(db, principal, store_id)
     if export == "xlsx":
+        rows = supplies.lots(db, principal, state=state, item_id=item_id, warehouse_id=store_id)
+        items = supplies.item_map(db, [r.item_id for r in rows])
+        names = supplies.names(db, Warehouse, [r.warehouse_id for r in rows])
         data = xlsx.export((N_("warehouse"), N_("item"), N_("lot"), N_("quantity"), N_("unit of measure"),
                             N_("produced on"), N_("expires on"), N_("state")),
                            ([names.get(r.warehouse_id, ""), items[r.item_id].name, r.lot_no, r.quantity,
                              gettext(S.UOMS[items[r.item_id].uom]), r.produced_on, r.expires_on,
                              gettext(LOT_STATES[r.state])] for r in rows), title="lots")
         return _xlsx_response(data, "lots.xlsx")
-    context = {"rows": rows, "items": items, "names": names, "state": state, "states": LOT_STATES, "uoms": S.UOMS,
-               "warn": defaults.rule(db, defaults.EXPIRY_WARNING)}
+    result = supplies.lots_page(db, principal, state=state, item_id=item_id, warehouse_id=store_id, page=page,
+                                per_page=PER_PAGE)
+    rows = result.items
+    context = {"result": result, "rows": rows, "items": supplies.item_map(db, [r.item_id for r in rows]),
+               "names": supplies.names(db, Warehouse, [r.warehouse_id for r in rows]), "state": state,
+               "states": LOT_STATES, "uoms": S.UOMS, "warn": defaults.rule(db, defaults.EXPIRY_WARNING),
+               "all_items": _items(db, principal),
+               "all_warehouses": list(db.scalars(supplies.warehouses(principal).limit(300))),
+               "supply_item_id": item_id or "", "warehouse_id": store_id or "",
+               "params": f"state={_quote(state)}&supply_item_id={item_id or ''}&warehouse_id={store_id or ''}"}
     return render(request, "resources/lots.html", context, active="resources")
 
 
@@ -587,9 +609,13 @@ async def receive_form(request: Request, db: DB, principal: CurrentPrincipal, re
 def contracts_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "", page: PageNo = 1,
                    export: Export = "") -> Response:
     stmt = dispatch.contracts(principal, q=q)
-    rows = list(db.scalars(stmt.limit(2000)))
-    reads = {r.id: r for r in dispatch.contract_reads(db, rows)}
-    items = supplies.item_map(db, [c.item_id for c in rows])
+    reads: dict[int, Any] = {}
+    items: dict[int, Any] = {}
+
+    def prepare(rows: list[Any]) -> None:  # figures and item names of the rows shown or exported
+        reads.update({r.id: r for r in dispatch.contract_reads(db, rows)})
+        items.update(supplies.item_map(db, [c.item_id for c in rows]))
+
     columns = [Col(N_("supplier"), lambda c: c.supplier), Col(N_("item"), lambda c: items[c.item_id].name),
                Col(N_("agreed quantity"), lambda c: f"{reads[c.id].quantity} {gettext(S.UOMS[items[c.item_id].uom])}"),
                Col(N_("drawn"), lambda c: reads[c.id].drawn), Col(N_("delivery (hours)"), lambda c: c.delivery_hours),
@@ -604,7 +630,7 @@ def contracts_page(request: Request, db: DB, principal: CurrentPrincipal, q: Tex
             Field("contact", N_("contact"))]
     return _list_page(request, db, principal, title=N_("Supplier contracts (协议储备)"), table_id="contracts",
                       stmt=stmt, columns=columns, page=page, export=export, filename="contracts", q=q, form=form,
-                      action="/resources/contracts")
+                      action="/resources/contracts", prepare=prepare)
 
 
 @router.post("/contracts", response_class=HTMLResponse)
@@ -615,19 +641,25 @@ async def create_contract_form(request: Request, db: DB, principal: CurrentPrinc
 
 @router.get("/matches", response_class=HTMLResponse)
 def matches_page(request: Request, db: DB, principal: CurrentPrincipal, supply_item_id: OptionalId = "",
-                 export: Export = "") -> Response:
+                 page: PageNo = 1, export: Export = "") -> Response:
     item_id = _whole(supply_item_id, "supply_item_id")
+    if item_id:
+        supplies.get_item(db, principal, item_id)
+    # The suggestions are worked out together (each shortage draws on the surplus the earlier ones left), so
+    # the whole list is computed and then cut into pages; it is bounded by the stock rows in scope.
     rows = dispatch.matches(db, principal, item_id=item_id)
     if export == "xlsx":
         data = xlsx.export((N_("item"), N_("from"), N_("to"), N_("quantity"), N_("distance (km)")),
                            ([m.item, m.from_warehouse, m.to_warehouse, m.quantity, m.distance_km] for m in rows),
                            title="matches")
         return _xlsx_response(data, "surplus-shortage.xlsx")
+    result = _Pager(rows[(page - 1) * PER_PAGE:page * PER_PAGE], len(rows), page)
     shortages = [r for r in supplies.stock(db, principal, item_id=item_id) if r.below_minimum]
-    context = {"rows": rows, "shortages": shortages, "qty": qty,
+    context = {"result": result, "rows": result.items, "shortages": shortages, "qty": qty,
                "items": supplies.item_map(db, [r.item_id for r in shortages]),
                "names": supplies.names(db, Warehouse, [r.warehouse_id for r in shortages]),
-               "all_items": _items(db, principal), "supply_item_id": item_id or ""}
+               "all_items": _items(db, principal), "supply_item_id": item_id or "",
+               "params": f"supply_item_id={item_id or ''}"}
     return render(request, "resources/matches.html", context, active="resources")
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Unit, User
+from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, in_subtree, scoped
 from yingji.errors import UserError
 from yingji.risks import common, defaults, geo
@@ -141,17 +143,47 @@ def due_since(grid: Grid, now: datetime) -> datetime | None:
     return grid.last_patrol_at + window if now - grid.last_patrol_at >= window else None
 
 
+def coverage_statement(session: Session, principal: Principal, *, area_id: int | None = None,
+                       only_unpatrolled: bool = False, now: datetime | None = None) -> Any:
+    """Grids in the area; with ``only_unpatrolled`` just those due for a patrol at ``now``, decided in SQL
+    exactly as :func:`due_since` does (one comparison per patrol interval in use)."""
+    stmt = grids_statement(session, principal, area_id=area_id)
+    if only_unpatrolled:
+        now = now or clock.now()
+        intervals = session.scalars(select(Grid.patrol_days).distinct()).all()
+        stmt = stmt.where(or_(Grid.last_patrol_at.is_(None),
+                              *(and_(Grid.patrol_days == days, Grid.last_patrol_at <= now - timedelta(days=days))
+                                for days in intervals)))
+    return stmt
+
+
+def coverage_rows(session: Session, grids: Iterable[Grid], now: datetime | None = None) -> list[CoverageRow]:
+    now = now or clock.now()
+    grids = list(grids)
+    units = common.unit_names(session, [g.unit_id for g in grids])
+    return [CoverageRow(grid_id=grid.id, grid=grid.name, unit=units.get(grid.unit_id, ""),
+                        officer=grid.officer_name, patrol_days=grid.patrol_days,
+                        last_patrol_at=grid.last_patrol_at, due_since=due_since(grid, now)) for grid in grids]
+
+
 def coverage(session: Session, principal: Principal, *, area_id: int | None = None,
              only_unpatrolled: bool = False, now: datetime | None = None) -> list[CoverageRow]:
     now = now or clock.now()
-    grids = list(session.scalars(grids_statement(session, principal, area_id=area_id).limit(5000)))
-    units = common.unit_names(session, [g.unit_id for g in grids])
-    rows = []
-    for grid in grids:
-        due = due_since(grid, now)
-        if only_unpatrolled and due is None:
-            continue
-        rows.append(CoverageRow(grid_id=grid.id, grid=grid.name, unit=units.get(grid.unit_id, ""),
-                                officer=grid.officer_name, patrol_days=grid.patrol_days,
-                                last_patrol_at=grid.last_patrol_at, due_since=due))
-    return rows
+    stmt = coverage_statement(session, principal, area_id=area_id, only_unpatrolled=only_unpatrolled, now=now)
+    return coverage_rows(session, session.scalars(stmt), now)
+
+
+def coverage_page(session: Session, principal: Principal, *, area_id: int | None = None,
+                  only_unpatrolled: bool = False, page: int = 1, per_page: int = 50,
+                  now: datetime | None = None) -> tuple[Page[CoverageRow], int, int]:
+    """One page of coverage rows, the number of grids in the area and how many of them are due."""
+    now = now or clock.now()
+    stmt = coverage_statement(session, principal, area_id=area_id, only_unpatrolled=only_unpatrolled, now=now)
+    grids = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    rows = Page(items=coverage_rows(session, grids, now), total=count(session, stmt), page=page, per_page=per_page)
+    return rows, count(session, grids_statement(session, principal, area_id=area_id)), count(
+        session, coverage_statement(session, principal, area_id=area_id, only_unpatrolled=True, now=now))
+
+
+def count(session: Session, stmt: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)

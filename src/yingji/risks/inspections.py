@@ -49,6 +49,12 @@ def list_checklists(session: Session, principal: Principal, purpose: str = "") -
 
 def visible_checklists(session: Session, principal: Principal, purpose: str = "") -> list[ChecklistTemplate]:
     """Templates in the principal's area and those kept by the offices above it (they apply downwards)."""
+    return list(session.scalars(checklists_statement(principal, purpose=purpose).limit(500)))
+
+
+def checklists_statement(principal: Principal, *, purpose: str = "", q: str = "", unit_id: int | None = None) -> Any:
+    """The checklists a principal may use (its area's and those kept by the offices above it), by id;
+    narrowed to a purpose, a name containing ``q`` and the unit that keeps them."""
     ancestors = [int(p) for p in principal.unit_path.strip("/").split("/") if p]
     stmt = select(ChecklistTemplate)
     if not principal.is_global:
@@ -56,7 +62,11 @@ def visible_checklists(session: Session, principal: Principal, purpose: str = ""
         stmt = stmt.where(ChecklistTemplate.id.in_(own) | ChecklistTemplate.unit_id.in_(ancestors))
     if purpose:
         stmt = stmt.where(ChecklistTemplate.purpose == purpose)
-    return list(session.scalars(stmt.order_by(ChecklistTemplate.id).limit(500)))
+    if q:
+        stmt = stmt.where(ChecklistTemplate.name.contains(q, autoescape=True))
+    if unit_id is not None:
+        stmt = stmt.where(ChecklistTemplate.unit_id == unit_id)
+    return stmt.order_by(ChecklistTemplate.id)
 
 
 def get_checklist(session: Session, principal: Principal, checklist_id: int,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +21,7 @@ from yingji.core.schemas import TERRITORIAL_KINDS
 from yingji.core.scope import scoped
 from yingji.core.service import MAX_PER_PAGE, paginate
 from yingji.core.views import _form, parse_form
-from yingji.errors import UserError
+from yingji.errors import NotFound, UserError
 from yingji.i18n import N_, gettext
 from yingji.risks import api as risks_api
 from yingji.risks import assessments, common, defaults, grids, hazards, inspections, sensors
@@ -32,6 +33,7 @@ from yingji.risks.schemas import (
     AlarmRead,
     AssessmentCreate,
     ChecklistCreate,
+    ChecklistRead,
     FindingCreate,
     FindingRead,
     GridCreate,
@@ -70,6 +72,7 @@ RULE_LABELS = {defaults.MATRIX_SIZE: N_("steps of the likelihood and consequence
                defaults.SILENCE: N_("a sensor is silent after"),
                defaults.FUTURE_SKEW: N_("readings may lie ahead of the clock by at most"),
                defaults.ESCALATE_GRACE: N_("an overdue hidden hazard escalates after its deadline plus")}
+CHECKLIST_PURPOSES = {"inspection": N_("inspection"), "patrol": N_("patrol")}
 UNIT_LABELS = {"steps": N_("steps"), "score": N_("points"), "d": N_("days"), "min": N_("minutes"),
                "s": N_("seconds"), "h": N_("hours")}
 
@@ -117,7 +120,7 @@ def overview(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
         "sensors": _count(db, principal, Sensor),
         "alarms": _count(db, principal, SensorAlarm, SensorAlarm.status == "open"),
         "grids": _count(db, principal, Grid),
-        "unpatrolled": len(grids.coverage(db, principal, only_unpatrolled=True, now=now)),
+        "unpatrolled": grids.count(db, grids.coverage_statement(db, principal, only_unpatrolled=True, now=now)),
     }
     return _page(request, "risks/index.html", _ctx(request, principal, counts=counts))
 
@@ -243,10 +246,29 @@ def map_page(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
 # --- checklists -----------------------------------------------------------------------------------
 
 @router.get("/checklists", response_class=HTMLResponse)
-def checklists_page(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
-    rows = inspections.visible_checklists(db, principal)
+def checklists_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "", purpose: Choice = "",
+                    unit_id: IdQuery = None, page: PageNo = 1, export: Export = "") -> Response:
+    if purpose and purpose not in CHECKLIST_PURPOSES:
+        raise UserError("Unknown kind.", field="purpose")
+    keepers = db.scalars(select(inspections.checklists_statement(principal).order_by(None).subquery().c.unit_id)
+                         .distinct()).all()
+    if unit_id is not None and unit_id not in keepers:
+        raise NotFound("Not found, or not within your area.", field="unit_id")
+    stmt = inspections.checklists_statement(principal, purpose=purpose, q=q, unit_id=unit_id)
+    if export == "xlsx":
+        rows = db.scalars(stmt).all()
+        names = common.unit_names(db, [c.unit_id for c in rows])
+        data = xlsx.export((N_("name"), N_("for"), N_("kept by"), N_("items")),
+                           ([c.name, gettext(CHECKLIST_PURPOSES[c.purpose]), names.get(c.unit_id, ""),
+                             "\n".join(c.items)] for c in rows), title="checklists")
+        return _xlsx_response(data, "checklists.xlsx")
+    result = paginate(db, stmt, ChecklistRead, page=page, per_page=PER_PAGE)
+    names = common.unit_names(db, [*keepers, *(c.unit_id for c in result.items)])
     return _page(request, "risks/checklists.html", _ctx(
-        request, principal, checklists=rows, units=common.unit_names(db, [c.unit_id for c in rows]),
+        request, principal, result=result, checklists=result.items, units=names, q=q, purpose=purpose,
+        unit_id=unit_id, purposes=CHECKLIST_PURPOSES,
+        keepers=sorted(keepers, key=lambda u: names.get(u, "")),
+        params=urlencode({"q": q, "purpose": purpose, "unit_id": unit_id or ""}),
         owners=_units(db, principal) if principal.can(roles.WRITE) else []))
 
 
@@ -458,18 +480,21 @@ async def record_patrol(request: Request, db: DB, principal: CurrentPrincipal, s
 
 @router.get("/coverage", response_class=HTMLResponse)
 def coverage_page(request: Request, db: DB, principal: CurrentPrincipal, area_id: IdQuery = None,
-                  unpatrolled: bool = False, export: Export = "") -> Response:
-    rows = grids.coverage(db, principal, area_id=area_id, only_unpatrolled=unpatrolled)
+                  unpatrolled: bool = False, page: PageNo = 1, export: Export = "") -> Response:
     local = common.local_text
     if export == "xlsx":
+        rows = grids.coverage(db, principal, area_id=area_id, only_unpatrolled=unpatrolled)
         data = xlsx.export((N_("grid"), N_("village"), N_("grid officer"), N_("patrol every (days)"),
                             N_("last patrol"), N_("due since")),
                            ([r.grid, r.unit, r.officer, r.patrol_days, local(r.last_patrol_at), local(r.due_since)]
                             for r in rows), title="coverage")
         return _xlsx_response(data, "grid-coverage.xlsx")
+    result, total, missing = grids.coverage_page(db, principal, area_id=area_id, only_unpatrolled=unpatrolled,
+                                                 page=page, per_page=PER_PAGE)
     return _page(request, "risks/coverage.html", _ctx(
-        request, principal, rows=rows, unpatrolled=unpatrolled, area_id=area_id or "",
-        areas=_units(db, principal, TERRITORIAL_KINDS), missing=sum(1 for r in rows if r.due_since)))
+        request, principal, result=result, rows=result.items, unpatrolled=unpatrolled, area_id=area_id or "",
+        areas=_units(db, principal, TERRITORIAL_KINDS), missing=missing, total=total,
+        params=urlencode({"area_id": area_id or "", "unpatrolled": "true" if unpatrolled else "false"})))
 
 
 # --- sensors and alarms ---------------------------------------------------------------------------

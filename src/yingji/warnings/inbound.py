@@ -16,12 +16,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Unit
+from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, scoped, unit_in_scope
 from yingji.errors import NotFound, TooLarge, UserError
 from yingji.i18n import N_
@@ -227,6 +228,42 @@ def import_bytes(session: Session, principal: Principal, data: bytes, *, origin:
 
 def list_sources(session: Session, principal: Principal) -> list[InboundSource]:
     return list(session.scalars(scoped(select(InboundSource), principal).order_by(InboundSource.id)))
+
+
+SOURCE_STATES = {"on": N_("on"), "off": N_("off"), "failing": N_("failing")}
+
+
+def _source_query(principal: Principal, *, q: str = "", state: str = "") -> Any:
+    """Sources in scope with how many drafts each has brought, narrowed by text (name or address) and state."""
+    if state and state not in SOURCE_STATES:
+        raise UserError(N_("This value is not one of the allowed choices."), field="state")
+    brought = (select(func.count()).select_from(Alert).where(Alert.source_id == InboundSource.id)
+               .correlate(InboundSource).scalar_subquery())
+    stmt = scoped(select(InboundSource), principal).add_columns(brought.label("brought"))
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(InboundSource.name.like(like) | InboundSource.url.like(like))
+    if state == "on":
+        stmt = stmt.where(InboundSource.enabled.is_(True))
+    elif state == "off":
+        stmt = stmt.where(InboundSource.enabled.is_(False))
+    elif state == "failing":
+        stmt = stmt.where(InboundSource.last_error != "")
+    return stmt.order_by(InboundSource.id)
+
+
+def source_page(session: Session, principal: Principal, *, page: int = 1, per_page: int = 50,
+                **filters: Any) -> Page[Any]:
+    """One page of (source, drafts brought) rows, paged in SQL, with the total."""
+    stmt = _source_query(principal, **filters)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page[Any](items=[tuple(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+def all_sources(session: Session, principal: Principal, **filters: Any) -> list[tuple[InboundSource, int]]:
+    """The whole filtered list of (source, drafts brought), for the export."""
+    return [(r[0], int(r[1])) for r in session.execute(_source_query(principal, **filters)).all()]
 
 
 def get_source(session: Session, principal: Principal, source_id: int, action: str = roles.READ) -> InboundSource:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
@@ -232,12 +233,33 @@ async def create(request: Request, db: DB, principal: CurrentPrincipal, settings
 
 
 @router.get("/inbound", response_class=HTMLResponse)
-def inbound_page(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
-    sources = inbound.list_sources(db, principal)
-    return render(request, "warnings/inbound.html", {"sources": sources, "can_write": principal.can(roles.WRITE),
-                                                     "limit_mb": round(inbound.max_bytes(db) / 1024 / 1024, 1),
-                                                     "units": _unit_names(db, [s.unit_id for s in sources])},
-                  active="warnings")
+def inbound_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings, q: Text = "",
+                 state: Word = "", page: PageNo = 1, export: Word = "") -> Response:
+    filters = {"q": q, "state": state}
+    if export == "xlsx":
+        rows = inbound.all_sources(db, principal, **filters)
+        names = _unit_names(db, [s.unit_id for s, _n in rows])
+
+        def local(value: datetime | None) -> str:
+            from yingji import i18n
+
+            return i18n.format_local(value, settings.tz)
+
+        data = xlsx.export((N_("name"), N_("unit"), N_("address"), N_("every (min)"), N_("state"),
+                            N_("last fetched"), N_("last success"), N_("new drafts last time"),
+                            N_("drafts brought"), N_("last error")),
+                           ([s.name, names.get(s.unit_id, ""), s.url, s.interval_minutes,
+                             gettext(N_("on") if s.enabled else N_("off")), local(s.last_fetched_at),
+                             local(s.last_ok_at), s.last_count, n, s.last_error] for s, n in rows),
+                           title="inbound-sources")
+        return _xlsx_response(data, "inbound-sources.xlsx")
+    result = inbound.source_page(db, principal, page=page, per_page=PER_PAGE, **filters)
+    params = f"q={quote(q)}&state={state}"
+    return render(request, "warnings/inbound.html", {
+        "result": result, "sources": [s for s, _n in result.items], "q": q, "state": state, "params": params,
+        "source_states": inbound.SOURCE_STATES, "can_write": principal.can(roles.WRITE),
+        "limit_mb": round(inbound.max_bytes(db) / 1024 / 1024, 1),
+        "units": _unit_names(db, [s.unit_id for s, _n in result.items])}, active="warnings")
 
 
 @router.post("/inbound", response_class=HTMLResponse)

@@ -1,0 +1,61 @@
+"""Every page that lists things can filter, page and export: each page reachable without an id that shows a
+list table (``<table class="list …">``) also has a filter form (GET), the pager and an XLSX export link,
+unless it is named below with the reason it does not need one of them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.scope_checker import api_routes
+
+LIST_TABLE = re.compile(r'<table[^>]*class="[^"]*\blist\b')
+CHECKS = {"filter": re.compile(r'<form[^>]*method="get"', re.IGNORECASE),
+          "pager": re.compile(r'class="pager"'),
+          "export": re.compile(r'href="[^"]*export=xlsx[^"]*"')}
+
+ALL = frozenset(CHECKS)
+RULES = "a fixed set of numbers, each with its source, shown whole on one page"
+OVERVIEW = "an overview: a few counts per area, each linking to its own list page"
+# page -> (what it does without, why)
+EXEMPT: dict[str, tuple[frozenset[str], str]] = {
+    **{path: (ALL, RULES) for path in ("/duty/rules", "/incidents/rules", "/incidents/response/rules",
+                                       "/oversight/rules", "/preparedness/rules", "/resources/rules",
+                                       "/risks/rules", "/warnings/rules")},
+    **{path: (ALL, OVERVIEW) for path in ("/preparedness", "/resources", "/risks")},
+    "/oversight/assessment/framework": (ALL, "the indicator framework and its weights: a fixed set, shown whole"),
+    "/duty/monthly": (frozenset({"pager"}), "one month per page: the month picker is the paging"),
+    "/oversight/stats": (frozenset({"pager"}), "a statistics table: one row per group of the chosen period"),
+    "/risks/stats": (frozenset({"filter", "pager"}), "a statistics table: one row per county and per sector"),
+    "/oversight/annual": (frozenset({"pager"}), "one row per county and department owing the year's report"),
+    "/preparedness/linkage": (frozenset({"pager"}), "one row per event type of the national classification"),
+}
+
+
+def _list_pages(app: Any, client: Any) -> dict[str, str]:
+    pages = {}
+    for path, route in api_routes(app):
+        if "GET" not in route.methods or "{" in path or path.startswith(("/api", "/static", "/docs", "/openapi")):
+            continue
+        response = client.get(path)
+        if response.status_code == 200 and "text/html" in response.headers.get("content-type", "") \
+                and LIST_TABLE.search(response.text):
+            pages[path] = response.text
+    return pages
+
+
+def test_every_list_page_filters_pages_and_exports(app: Any, browser: Any) -> None:
+    pages = _list_pages(app, browser("admin"))
+    assert len(pages) > 60
+    gaps = {}
+    for path, text in sorted(pages.items()):
+        exempt = EXEMPT.get(path, (frozenset(), ""))[0]
+        missing = [what for what, pattern in CHECKS.items() if what not in exempt and not pattern.search(text)]
+        if missing:
+            gaps[path] = missing
+    assert gaps == {}
+
+
+def test_every_exemption_names_a_list_page(app: Any, browser: Any) -> None:
+    pages = _list_pages(app, browser("admin"))
+    assert sorted(set(EXEMPT) - set(pages)) == []
