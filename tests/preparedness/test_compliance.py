@@ -120,6 +120,18 @@ def test_plan_coverage_zero_or_one_plan_in_force(session: Session, t: object) ->
     assert status(session, village, "plan_coverage", date(2026, 6, 1)) == C
 
 
+def test_a_plan_counts_from_the_day_it_was_issued(session: Session, t: object) -> None:
+    """Evaluated for a past day, a plan issued after that day did not exist yet: no coverage, no drill owed."""
+    village, county = t.units["village"], t.county  # type: ignore[attr-defined]
+    plan(session, village, plan_type="grassroots", issued=date(2026, 3, 10))
+    assert status(session, village, "plan_coverage", date(2026, 3, 9)) == F
+    assert status(session, village, "plan_coverage", date(2026, 3, 10)) == C
+    assert status(session, county, "drills_special_plan", date(2026, 3, 9), 2026) is None  # no special plan
+    plan(session, county, plan_type="special", issued=date(2026, 3, 10), title="防汛专项预案")
+    assert status(session, county, "drills_special_plan", date(2026, 3, 9), 2026) is None  # not issued yet
+    assert status(session, county, "drills_special_plan", date(2026, 3, 10), 2026) == R  # owes its drill now
+
+
 def test_plan_evaluation_every_three_years_at_the_boundary(session: Session, t: object) -> None:
     county = t.county  # type: ignore[attr-defined]
     plan(session, county, issued=date(2023, 6, 1), evaluated=date(2023, 6, 1))

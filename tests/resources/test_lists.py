@@ -207,8 +207,9 @@ def test_contracts_show_their_figures_on_every_page_and_in_the_export(browser: A
 
     county, tent = unit_id(session, "652723"), item(session, "1010101")
     start = today()
-    session.add_all([SupplierContract(unit_id=county, supplier=f"供应商{n:04d}", item_id=tent.id, quantity_milli=1000 * n,
-                                      starts_on=start, ends_on=start + timedelta(days=30 + n)) for n in range(1, 2101)])
+    session.add_all([SupplierContract(unit_id=county, supplier=f"供应商{n:04d}", item_id=tent.id,
+                                      quantity_milli=1000 * n, starts_on=start, ends_on=start + timedelta(days=30 + n))
+                     for n in range(1, 2101)])
     session.commit()
     client = browser("wenquan")
     total = int(re.sub(r"\D+", " ", _pager_total(client.get("/resources/contracts").text)).split()[0])

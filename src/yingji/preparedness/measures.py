@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from yingji.core.models import Person, StaffingQuota, Unit
@@ -17,6 +17,12 @@ from yingji.preparedness.compliance import MeasureContext, Record, Rule, registe
 from yingji.preparedness.models import PrepDrill, PrepDrillPlan, PrepFiling, PrepPlan, PrepSite
 
 VALID_PLAN = ("in_force", "under_revision")
+
+
+def _valid_plans(ctx: MeasureContext) -> tuple[Any, ...]:
+    """Plans that count on the day of the evaluation: in force (or under revision) and issued by then (a plan
+    issued later did not exist yet; one without an issue date is taken as it stands)."""
+    return (PrepPlan.status.in_(VALID_PLAN), or_(PrepPlan.issued_on.is_(None), PrepPlan.issued_on <= ctx.on))
 
 
 def _grouped(ctx: MeasureContext, stmt: Any) -> dict[int, float | None]:
@@ -50,7 +56,7 @@ def _plan_drill_counts(ctx: MeasureContext, plan_type: str) -> Any:
             .correlate(PrepPlan).scalar_subquery())
     return (select(PrepPlan.id, PrepPlan.unit_id, PrepPlan.title, held.label("n"))
             .where(PrepPlan.unit_id.in_(ctx.units), PrepPlan.plan_type == plan_type,
-                   PrepPlan.status.in_(VALID_PLAN)))
+                   *_valid_plans(ctx)))
 
 
 def _weakest_plan(plan_type: str) -> Any:
@@ -73,14 +79,14 @@ def _plan_drill_records(plan_type: str) -> Any:
 
 def plans_in_force(ctx: MeasureContext) -> dict[int, float | None]:
     stmt = (select(PrepPlan.unit_id, func.count()).where(PrepPlan.unit_id.in_(ctx.units),
-                                                         PrepPlan.status.in_(VALID_PLAN))
+                                                         *_valid_plans(ctx))
             .group_by(PrepPlan.unit_id))
     return _grouped(ctx, stmt)
 
 
 def _plan_records(ctx: MeasureContext, unit_id: int, *extra: Any) -> list[Record]:
     rows = ctx.session.execute(select(PrepPlan.id, PrepPlan.title, PrepPlan.issued_on).where(
-        PrepPlan.unit_id == unit_id, PrepPlan.status.in_(VALID_PLAN), *extra).order_by(PrepPlan.id))
+        PrepPlan.unit_id == unit_id, *_valid_plans(ctx), *extra).order_by(PrepPlan.id))
     return [Record("plan", i, t, d, f"/preparedness/plans/{i}") for i, t, d in rows]
 
 
@@ -98,7 +104,7 @@ def _overdue_clause(ctx: MeasureContext) -> Any:
 
 def plans_overdue(ctx: MeasureContext) -> dict[int, float | None]:
     stmt = (select(PrepPlan.unit_id, func.count()).where(PrepPlan.unit_id.in_(ctx.units),
-                                                         PrepPlan.status.in_(VALID_PLAN), _overdue_clause(ctx))
+                                                         *_valid_plans(ctx), _overdue_clause(ctx))
             .group_by(PrepPlan.unit_id))
     return _grouped(ctx, stmt)
 
@@ -123,7 +129,7 @@ def _unfiled_clause(ctx: MeasureContext) -> Any:
 
 def plans_unfiled(ctx: MeasureContext) -> dict[int, float | None]:
     stmt = (select(PrepPlan.unit_id, func.count()).where(PrepPlan.unit_id.in_(ctx.units),
-                                                         PrepPlan.status.in_(VALID_PLAN), _unfiled_clause(ctx))
+                                                         *_valid_plans(ctx), _unfiled_clause(ctx))
             .group_by(PrepPlan.unit_id))
     return _grouped(ctx, stmt)
 
