@@ -10,7 +10,7 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.conftest import audit_count
+from tests.conftest import audit_count, zh
 from tests.incidents.helpers import local, set_now
 from yingji.incidents.models import Event, Hop
 
@@ -119,4 +119,7 @@ def test_queue_bad_filter_values_are_4xx(browser, session):
                    {"date_from": "2026-13-01"}, {"date_to": "tomorrow"}):
         response = bole.get("/incidents/queue", params=params)
         assert 400 <= response.status_code < 500, (params, response.status_code)
+    backwards = bole.get("/incidents/queue", params={"date_from": "2026-11-02", "date_to": "2026-11-01"})
+    assert backwards.status_code == 400 and zh("The end date is before the start date.") in backwards.text
+    assert bole.get("/incidents/queue", params={"date_from": "2026-11-02", "date_to": "2026-11-02"}).status_code == 200
     assert audit_count(session) == before

@@ -306,29 +306,6 @@ def staffing_shortfall_page(session: Session, principal: Principal, *, kind: str
 
 
 def staffing_shortfalls(session: Session, principal: Principal) -> list[StaffingShortfall]:
-    """Units of a kind that has a quota and fewer full-time emergency staff than its minimum."""
-    quotas = {q.unit_kind: q for q in session.scalars(select(StaffingQuota))}
-    if not quotas:
-        return []
-    staff = (
-        select(Person.unit_id, func.count().label("n"))
-        .where(Person.full_time_emergency.is_(True))
-        .group_by(Person.unit_id)
-        .subquery()
-    )
-    stmt = (
-        scoped(select(Unit), principal)
-        .where(Unit.kind.in_(list(quotas)), Unit.valid_to.is_(None))
-        .add_columns(func.coalesce(staff.c.n, 0))
-        .outerjoin(staff, staff.c.unit_id == Unit.id)
-        .order_by(Unit.path)
-    )
-    result = []
-    for unit, count in session.execute(stmt):
-        quota = quotas[unit.kind]
-        if count < quota.min_staff:
-            result.append(StaffingShortfall(
-                unit_id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, staff=count,
-                min_staff=quota.min_staff, max_staff=quota.max_staff, missing=quota.min_staff - count,
-                source=quota.source))
-    return result
+    """Units of a kind that has a quota and fewer full-time emergency staff than its minimum (every row of
+    :func:`staffing_shortfall_statement`)."""
+    return staffing_shortfall_rows(session, staffing_shortfall_statement(principal))

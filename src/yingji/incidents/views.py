@@ -169,6 +169,8 @@ def queue_page(request: Request, db: DB, principal: CurrentPrincipal, settings: 
     f = service.QueueFilter(stage=stage, level=level, late=late == "1",
                             done_from=_date(date_from, "date_from", settings),
                             done_to=_date(date_to, "date_to", settings, end=True))
+    if f.done_from is not None and f.done_to is not None and f.done_to <= f.done_from:
+        raise UserError("The end date is before the start date.", field="date_to")
     if export == "xlsx":
         return _queue_export(db, principal, settings, f)
     waiting, waiting_total = service.queue_waiting(db, principal, f)
