@@ -59,3 +59,21 @@ def test_every_list_page_filters_pages_and_exports(app: Any, browser: Any) -> No
 def test_every_exemption_names_a_list_page(app: Any, browser: Any) -> None:
     pages = _list_pages(app, browser("admin"))
     assert sorted(set(EXEMPT) - set(pages)) == []
+
+
+BAD_VALUES = ("x", "-1", "0", "99999999999999999999", "2026-13-01", "1.5", "'; --", "中文", "%00", "")
+
+
+def test_list_pages_answer_bad_filter_values_without_a_server_error(app: Any, browser: Any) -> None:
+    """Every query parameter of every list page, given values of the wrong kind, gets a page or a 4xx."""
+    client = browser("admin")
+    pages = _list_pages(app, client)
+    routes = {path: route for path, route in api_routes(app) if path in pages and "GET" in route.methods}
+    tried = 0
+    for path, route in sorted(routes.items()):
+        for param in route.dependant.query_params:
+            for value in BAD_VALUES:
+                response = client.get(path, params={param.alias: value})
+                tried += 1
+                assert response.status_code < 500, (path, param.alias, value, response.status_code)
+    assert tried > 300
