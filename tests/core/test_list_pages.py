@@ -61,7 +61,8 @@ def test_every_exemption_names_a_list_page(app: Any, browser: Any) -> None:
     assert sorted(set(EXEMPT) - set(pages)) == []
 
 
-BAD_VALUES = ("x", "-1", "0", "99999999999999999999", "2026-13-01", "1.5", "'; --", "中文", "%00", "")
+BAD_VALUES = ("x", "-1", "0", "99999999999999999999", "2026-13-01", "9999-12-31", "0001-01-01", "1.5", "'; --",
+              "中文", "%00", "")
 
 
 def test_list_pages_answer_bad_filter_values_without_a_server_error(app: Any, browser: Any) -> None:

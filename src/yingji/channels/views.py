@@ -3,10 +3,8 @@ deliveries, last-mile coverage; public pages: /public/subscribe and the "receive
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,7 +23,7 @@ from yingji.core.service import MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
 from yingji.errors import NotFound, UserError
 from yingji.i18n import N_, gettext
-from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery, client_address
+from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery, client_address, day_range
 from yingji.web.templating import render
 
 router = APIRouter(prefix="/warnings", include_in_schema=False)
@@ -292,18 +290,6 @@ def deliveries_page(request: Request, db: DB, principal: CurrentPrincipal, setti
 
 # --- last-mile coverage ---------------------------------------------------------------------------------------------
 
-def _day_bound(value: str, field: str, tz: str, *, end: bool = False) -> datetime | None:
-    """A local calendar day from a filter field, as the UTC instant it starts (or the next day starts)."""
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise UserError(N_("A date (YYYY-MM-DD) is expected here."), field=field) from None
-    start = datetime.combine(day + timedelta(days=1) if end else day, time.min, ZoneInfo(tz))
-    return start.astimezone(UTC)
-
-
 @router.get("/coverage", response_class=HTMLResponse)
 def coverage_index(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings, q: Text = "",
                    county: IdQuery = None, since: DateText = "", until: DateText = "", page: PageNo = 1,
@@ -311,8 +297,8 @@ def coverage_index(request: Request, db: DB, principal: CurrentPrincipal, settin
     from yingji.warnings.service import COLOUR_LABELS
 
     chosen = lastmile.county_of_filter(db, county)
-    filters: dict[str, Any] = {"q": q, "county": chosen, "since": _day_bound(since, "since", settings.tz),
-                               "until": _day_bound(until, "until", settings.tz, end=True)}
+    start, end = day_range(since, until, settings.zone, from_field="since", to_field="until")
+    filters: dict[str, Any] = {"q": q, "county": chosen, "since": start, "until": end}
     if export == "xlsx":
         local = _local(settings)
         alerts = lastmile.followed_all(db, principal, **filters)

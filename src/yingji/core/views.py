@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,7 +27,7 @@ from yingji.core.schemas import (
 from yingji.core.scope import Principal, scoped
 from yingji.errors import UserError, validation_message
 from yingji.i18n import N_, gettext
-from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQueryRequired
+from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQueryRequired, day_range
 from yingji.web.middleware import SESSION_COOKIE
 from yingji.web.templating import UNBUILT, render
 
@@ -311,17 +309,6 @@ def set_active_form(db: DB, principal: CurrentPrincipal, user_id: IdPath,
 
 # --- audit ---------------------------------------------------------------------------------
 
-def _local_bound(value: str, zone: str, end: bool) -> datetime | None:
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError as exc:
-        raise UserError("Dates are written as YYYY-MM-DD.") from exc
-    moment = datetime.combine(day, time.max if end else time.min, tzinfo=ZoneInfo(zone))
-    return moment
-
-
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings,
                entity_type: Text = "", action: Text = "", actor: Text = "", entity_id: Text = "",
@@ -329,10 +316,9 @@ def audit_page(request: Request, db: DB, principal: CurrentPrincipal, settings: 
                until: Annotated[str, Query(max_length=10)] = "", page: PageNo = 1, export: str = "") -> Response:
     from yingji.core.schemas import AuditRead
 
+    start, end = day_range(since, until, settings.zone, from_field="since", to_field="until")
     stmt = audit.list_entries(db, principal, entity_type=entity_type, action=action, actor=actor,
-                              entity_id=entity_id, request_id=request_id,
-                              since=_local_bound(since, settings.tz, False),
-                              until=_local_bound(until, settings.tz, True))
+                              entity_id=entity_id, request_id=request_id, since=start, until=end)
     if export == "xlsx":
         rows = db.scalars(stmt.limit(50000))
         data = xlsx.export((N_("time"), N_("actor"), N_("action"), N_("entity"), N_("entity id"), N_("unit"),

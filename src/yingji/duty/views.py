@@ -3,7 +3,7 @@ bulletins, answering a roll call, calendar feeds, and the duty rules."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -31,7 +31,7 @@ from yingji.duty.schemas import (
 )
 from yingji.errors import UserError
 from yingji.i18n import N_, gettext
-from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery
+from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery, day_range
 from yingji.web.templating import render
 
 router = APIRouter(prefix="/duty", include_in_schema=False)
@@ -402,17 +402,6 @@ ROLL_CALL_STATES = {"scheduled": N_("scheduled"), "open": N_("open"), "closed": 
                     "unanswered": N_("a desk has not answered"), "answered": N_("every desk answered")}
 
 
-def _local_day(value: str, field: str) -> datetime | None:
-    """The start of a local (Beijing) day given as YYYY-MM-DD, in UTC; None when empty."""
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError as exc:
-        raise UserError("A date (YYYY-MM-DD) is expected here.", field=field) from exc
-    return datetime.combine(day, datetime.min.time(), tzinfo=service.local_zone())
-
-
 @router.get("/roll-calls", response_class=HTMLResponse)
 def roll_calls_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings, page: PageNo = 1,
                     desk_id: IdQuery = None, date_from: Annotated[str, Query(max_length=10)] = "",
@@ -422,12 +411,8 @@ def roll_calls_page(request: Request, db: DB, principal: CurrentPrincipal, setti
         raise UserError("Unknown status.", field="state")
     if desk_id is not None:
         service.get_desk(db, principal, desk_id)
-    since = _local_day(date_from, "date_from")
-    until = _local_day(date_to, "date_to")
-    if since is not None and until is not None and until < since:
-        raise UserError("The end date is before the start date.", field="date_to")
-    filters: dict[str, Any] = {"desk_id": desk_id, "since": since, "state": state,
-                               "until": until + timedelta(days=1) if until is not None else None}
+    since, until = day_range(date_from, date_to, service.local_zone())
+    filters: dict[str, Any] = {"desk_id": desk_id, "since": since, "state": state, "until": until}
     if export == "xlsx":
         calls = db.scalars(rollcall.list_statement(principal, **filters))
         local = _local(settings)

@@ -3,7 +3,7 @@ with its reports side by side, the phone form (draft kept offline), and the rule
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -23,7 +23,7 @@ from yingji.incidents import defaults, flags, idempotency, service
 from yingji.incidents.files import store
 from yingji.incidents.models import IncidentRule
 from yingji.incidents.schemas import EventCreate, FlagDecision, ForwardIn, KnownEventCreate, QueryIn, ReportCreate
-from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery
+from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery, day_range
 from yingji.web.templating import render
 
 router = APIRouter(prefix="/incidents", include_in_schema=False)
@@ -75,16 +75,6 @@ def _common(db: DB) -> dict[str, Any]:
             "categories": _category_names(db), "now": clock.now()}
 
 
-def _date(value: str, field: str, settings: Any, end: bool = False) -> datetime | None:
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=settings.zone)
-    except ValueError as exc:
-        raise UserError("A date (YYYY-MM-DD) is expected here.", field=field) from exc
-    return day + timedelta(days=1) if end else day
-
-
 # --- list, export, map -------------------------------------------------------------------------------------
 
 @router.get("", response_class=HTMLResponse)
@@ -94,8 +84,8 @@ def list_page(request: Request, db: DB, principal: CurrentPrincipal, settings: A
               status: Annotated[str, Query(pattern="^(|open|closed)$")] = "",
               flag: Annotated[str, Query(pattern="^(|late|missed|review)$")] = "", q: Text = "",
               page: PageNo = 1, export: Export = "") -> Response:
-    f = service.EventFilter(occurred_from=_date(date_from, "date_from", settings),
-                            occurred_to=_date(date_to, "date_to", settings, end=True), unit_id=unit_id,
+    occurred_from, occurred_to = day_range(date_from, date_to, settings.zone)
+    f = service.EventFilter(occurred_from=occurred_from, occurred_to=occurred_to, unit_id=unit_id,
                             category=category, level=level, status=status, flag=flag, q=q)
     if export == "xlsx":
         return _export(db, principal, settings, f)
@@ -166,11 +156,8 @@ def queue_page(request: Request, db: DB, principal: CurrentPrincipal, settings: 
                level: Annotated[int | None, Query(ge=1, le=4)] = None,
                late: Annotated[str, Query(pattern="^(|1)$")] = "", date_from: Text = "", date_to: Text = "",
                page: PageNo = 1, export: Export = "") -> Response:
-    f = service.QueueFilter(stage=stage, level=level, late=late == "1",
-                            done_from=_date(date_from, "date_from", settings),
-                            done_to=_date(date_to, "date_to", settings, end=True))
-    if f.done_from is not None and f.done_to is not None and f.done_to <= f.done_from:
-        raise UserError("The end date is before the start date.", field="date_to")
+    done_from, done_to = day_range(date_from, date_to, settings.zone)
+    f = service.QueueFilter(stage=stage, level=level, late=late == "1", done_from=done_from, done_to=done_to)
     if export == "xlsx":
         return _queue_export(db, principal, settings, f)
     waiting, waiting_total = service.queue_waiting(db, principal, f)

@@ -128,9 +128,12 @@ def _opt_date(value: str, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise UserError("Some fields are missing or not valid.", field=field) from exc
+    if not 2000 <= day.year <= 2100:  # the years the engine judges (as for ``year``)
+        raise UserError("Some fields are missing or not valid.", field=field)
+    return day
 
 
 def _year(value: str) -> int | None:

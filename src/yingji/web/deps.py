@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from datetime import datetime, timedelta, tzinfo
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from yingji.core import accounts, auth
 from yingji.core.schemas import MAX_ID
 from yingji.core.scope import Principal
-from yingji.errors import NotAuthenticated, PermissionDenied
+from yingji.errors import NotAuthenticated, PermissionDenied, UserError
 from yingji.settings import Settings
 from yingji.web.middleware import SESSION_COOKIE
 
@@ -91,6 +92,29 @@ async def csrf_guard(request: Request) -> None:
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 IdQueryRequired = Annotated[int, Query(ge=1, le=MAX_ID)]
+
+
+def day_range(date_from: str, date_to: str, zone: tzinfo, *, from_field: str = "date_from",
+              to_field: str = "date_to") -> tuple[datetime | None, datetime | None]:
+    """A list filter's local days (YYYY-MM-DD, either may be empty) as instants: the start of the first day
+    and the start of the day after the last (so the last day is included). A bad date or a range that ends
+    before it starts is a 400 naming the field."""
+
+    def start_of(value: str, field: str) -> datetime | None:
+        if not value:
+            return None
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d")
+        except ValueError:
+            day = None
+        if day is None or not 1000 <= day.year <= 9000:  # far years overflow on the way to UTC
+            raise UserError("A date (YYYY-MM-DD) is expected here.", field=field)
+        return day.replace(tzinfo=zone)
+
+    since, last = start_of(date_from, from_field), start_of(date_to, to_field)
+    if since is not None and last is not None and last < since:
+        raise UserError("The end date is before the start date.", field=to_field)
+    return since, last + timedelta(days=1) if last is not None else None
 DB = Annotated[Session, Depends(get_session)]
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
