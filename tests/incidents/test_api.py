@@ -204,3 +204,63 @@ def test_a_key_taken_by_a_racing_request_keeps_nothing_of_the_loser(session, mon
 def _events(session):
     session.expire_all()
     return int(session.scalar(select(func.count()).select_from(Event)) or 0)
+
+
+def test_a_submission_is_committed_when_its_answer_is_known(database, session):
+    """The answer's transaction is committed inside the submission (before the answer travels back through
+    the server), so another connection sees the event as soon as the submission returns."""
+    from tests.incidents.helpers import principal
+    from yingji.incidents import idempotency, service
+    from yingji.incidents.schemas import EventCreate
+
+    set_now(T0 + timedelta(minutes=4))
+    mine = database.sessionmaker()
+    try:
+        village = principal(mine, "village")
+        data = EventCreate(**{**first_report(T0), "occurred_at": T0, "title": "committed at its answer"})
+        for key in ("commit-1", None):
+            answer = idempotency.submit(mine, village, key, f"hash-{key}", lambda: idempotency.Answer(
+                201, {"event_id": service.create_event(mine, village, data).event.id}))
+            assert not mine.in_transaction()
+            session.expire_all()
+            assert session.get(Event, answer.body["event_id"]) is not None
+    finally:
+        mine.close()
+
+
+def test_submissions_of_one_process_take_turns_on_sqlite(database):
+    """On SQLite a process works on one submission at a time, from its first read to its commit; on
+    PostgreSQL submissions run side by side."""
+    import threading
+    import time
+
+    from tests.incidents.helpers import principal
+    from yingji.incidents import idempotency
+
+    inside, most, lock = [0], [0], threading.Lock()
+
+    def run() -> idempotency.Answer:
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.2)
+        with lock:
+            inside[0] -= 1
+        return idempotency.Answer(201, {})
+
+    def one(n: int) -> None:
+        s = database.sessionmaker()
+        try:
+            idempotency.submit(s, principal(s, "village"), f"turns-{n}", "same", run)
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    if database.engine.dialect.name == "sqlite":
+        assert most[0] == 1
+    else:
+        assert most[0] >= 2

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +68,35 @@ def _stored(session: Session, owner: str, key: str, request_hash: str) -> Answer
     return Answer(status_code=row.status_code, body=dict(row.body), replayed=True)
 
 
+def _committed(session: Session, answer: Answer) -> Answer:
+    """The submission is committed as soon as its answer is known, before the answer travels back through
+    the server: on SQLite the one writer (and the submissions' gate) is then held only for the submission's
+    own work. Nothing after this point can change the answer; the request's own commit finds nothing left."""
+    session.commit()
+    return answer
+
+
+SLOT_WAIT = 5.0  # seconds a submission waits for its process's slot before going on without it
+_slot = threading.Lock()
+
+
+@contextmanager
+def _one_at_a_time(session: Session) -> Iterator[None]:
+    """On SQLite a process works on one submission at a time, from its first read to its commit. The
+    database takes one writer at a time anyway; a thread that holds it while other threads of its process
+    run their reads waits for the interpreter lock between its statements, and every other writer waits
+    with it (bench/RESULTS.md). PostgreSQL writes concurrently: no slot."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    held = _slot.acquire(timeout=SLOT_WAIT)
+    try:
+        yield
+    finally:
+        if held:
+            _slot.release()
+
+
 def submit(session: Session, principal: Principal, key: str | None, request_hash: str,
            run: Callable[[], Answer]) -> Answer:
     """Run the submission once per (principal, key); later calls with the key get the stored answer.
@@ -74,9 +105,15 @@ def submit(session: Session, principal: Principal, key: str | None, request_hash
     its key is inserted last, with the answer, in the same transaction (so the write transaction is not
     opened before the submission's own reads are done). Two requests racing with one key meet on the
     unique index: the second waits for the first to commit, finds the key taken, drops its own work and
-    answers with the first one's answer."""
+    answers with the first one's answer. The transaction is committed here, once the answer is known."""
+    with _one_at_a_time(session):
+        return _submit(session, principal, key, request_hash, run)
+
+
+def _submit(session: Session, principal: Principal, key: str | None, request_hash: str,
+            run: Callable[[], Answer]) -> Answer:
     if key is None:
-        return run()
+        return _committed(session, run())
     key = check_key(key)
     owner = owner_of(principal)
     found = _stored(session, owner, key, request_hash)
@@ -88,7 +125,7 @@ def submit(session: Session, principal: Principal, key: str | None, request_hash
     claimed = session.execute(claim.on_conflict_do_nothing(index_elements=["owner", "key"])
                               .returning(IdempotentSubmission.id)).first()
     if claimed is not None:
-        return answer
+        return _committed(session, answer)
     session.rollback()  # the same key won a race: nothing of this run is kept
     found = _stored(session, owner, key, request_hash)
     if found is None:
