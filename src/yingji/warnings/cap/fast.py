@@ -5,6 +5,8 @@ element names, order, cardinality and the enumerations are already known to be r
 each element's children once, maps tag names (precompiled ``{namespace}name`` strings) to fields
 and applies the CAP rules the schema cannot express (identifiers, references, times, polygons,
 circles, altitude/ceiling) with the same checks as :class:`.reader.Reader`, sharing its helpers.
+Polygon numbers are read at C speed (:func:`.reader.fast_numbers`) and kept as
+:class:`.model.Points`; circles and leaf texts are read inline, without a call per element.
 
 It gives up (returns ``None``) on the first thing that would be an error, and the caller then runs
 the careful reader, which names the element and the reason. Warnings are produced here with the
@@ -18,8 +20,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from .model import CAP12_NS, DSIG_NS, Alert, Area, Info, Pair, Point, Resource
-from .reader import Reader, fast_points, text
+from .model import CAP12_NS, DSIG_NS, Alert, Area, Info, Pair, Points, Resource
+from .reader import DECIMAL_RE, Reader, fast_numbers, text
 
 _NS = "{" + CAP12_NS + "}"
 _SIG_PREFIX = "{" + DSIG_NS + "}"
@@ -40,22 +42,27 @@ _ALERT_ENUM = {_q("status"): "status", _q("msgType"): "msg_type", _q("scope"): "
 _ALERT_IDENT = {_q("identifier"): "identifier", _q("sender"): "sender"}
 _Q_SENT, _Q_CODE, _Q_REFERENCES, _Q_INFO = _q("sent"), _q("code"), _q("references"), _q("info")
 
-_INFO_TEXT = {_q(n): a for n, a in (
-    ("event", "event"), ("audience", "audience"), ("senderName", "sender_name"), ("headline", "headline"),
-    ("description", "description"), ("instruction", "instruction"), ("contact", "contact"),
+# info, resource and area children: tag -> (what to do, field). Kinds: plain text, stripped text,
+# time, stripped text appended to a list, valueName/value pair, resource, area, polygon, circle,
+# geocode, altitude/ceiling.
+_TEXT, _STRIP, _TIME, _LIST, _PAIR, _RESOURCE, _AREA, _POLYGON, _CIRCLE, _NUMBER = range(10)
+_INFO_KIND: dict[Any, tuple[int, str]] = {_q(n): (k, a) for n, k, a in (
+    ("language", _STRIP, "language"), ("category", _LIST, "category"), ("event", _TEXT, "event"),
+    ("responseType", _LIST, "response_type"), ("urgency", _STRIP, "urgency"), ("severity", _STRIP, "severity"),
+    ("certainty", _STRIP, "certainty"), ("audience", _TEXT, "audience"), ("eventCode", _PAIR, "event_codes"),
+    ("effective", _TIME, "effective"), ("onset", _TIME, "onset"), ("expires", _TIME, "expires"),
+    ("senderName", _TEXT, "sender_name"), ("headline", _TEXT, "headline"), ("description", _TEXT, "description"),
+    ("instruction", _TEXT, "instruction"), ("web", _STRIP, "web"), ("contact", _TEXT, "contact"),
+    ("parameter", _PAIR, "parameters"), ("resource", _RESOURCE, "resources"), ("area", _AREA, "areas"),
 )}  # fmt: skip
-_INFO_STRIP = {_q("language"): "language", _q("web"): "web"}
-_INFO_ENUM = {_q("urgency"): "urgency", _q("severity"): "severity", _q("certainty"): "certainty"}
-_INFO_TIME = {_q("effective"): "effective", _q("onset"): "onset", _q("expires"): "expires"}
-_Q_CATEGORY, _Q_RESPONSE, _Q_EVENT_CODE = _q("category"), _q("responseType"), _q("eventCode")
-_Q_PARAMETER, _Q_RESOURCE, _Q_AREA = _q("parameter"), _q("resource"), _q("area")
-
-_RES_TEXT = {_q("resourceDesc"): "resource_desc", _q("derefUri"): "deref_uri"}
-_RES_STRIP = {_q("mimeType"): "mime_type", _q("uri"): "uri", _q("digest"): "digest"}
-_Q_SIZE = _q("size")
-
-_Q_AREA_DESC, _Q_POLYGON, _Q_CIRCLE, _Q_GEOCODE = _q("areaDesc"), _q("polygon"), _q("circle"), _q("geocode")
-_Q_ALTITUDE, _Q_CEILING = _q("altitude"), _q("ceiling")
+_RES_KIND: dict[Any, tuple[int, str]] = {_q(n): (k, a) for n, k, a in (
+    ("resourceDesc", _TEXT, "resource_desc"), ("mimeType", _STRIP, "mime_type"), ("size", _NUMBER, "size"),
+    ("uri", _STRIP, "uri"), ("derefUri", _TEXT, "deref_uri"), ("digest", _STRIP, "digest"),
+)}  # fmt: skip
+_AREA_KIND: dict[Any, tuple[int, str]] = {_q(n): (k, a) for n, k, a in (
+    ("areaDesc", _TEXT, "area_desc"), ("polygon", _POLYGON, "polygons"), ("circle", _CIRCLE, "circles"),
+    ("geocode", _PAIR, "geocodes"), ("altitude", _NUMBER, "altitude"), ("ceiling", _NUMBER, "ceiling"),
+)}  # fmt: skip
 
 
 class _GiveUp(Exception):
@@ -114,41 +121,31 @@ class _FastReader(Reader):
         return a
 
     def info(self, el: Any) -> Info:
-        fields: dict[str, Any] = {}
-        category: list[str] = []
-        response: list[str] = []
-        event_codes: list[Pair] = []
-        parameters: list[Pair] = []
-        resources: list[Resource] = []
-        areas: list[Area] = []
+        fields: dict[str, Any] = {"category": [], "response_type": [], "event_codes": [], "parameters": [],
+                                  "resources": [], "areas": []}  # fmt: skip
+        get = _INFO_KIND.get
         for k in el:
-            tag = k.tag
-            if tag.__class__ is not str:
-                continue
-            if tag in _INFO_TEXT:
-                fields[_INFO_TEXT[tag]] = text(k)
-            elif tag == _Q_PARAMETER:
-                parameters.append(self.pair(k))
-            elif tag == _Q_AREA:
-                areas.append(self.area(k))
-            elif tag in _INFO_ENUM:
-                fields[_INFO_ENUM[tag]] = text(k).strip()
-            elif tag in _INFO_TIME:
-                fields[_INFO_TIME[tag]] = _time(text(k))
-            elif tag in _INFO_STRIP:
-                fields[_INFO_STRIP[tag]] = text(k).strip()
-            elif tag == _Q_CATEGORY:
-                category.append(text(k).strip())
-            elif tag == _Q_RESPONSE:
-                response.append(text(k).strip())
-            elif tag == _Q_EVENT_CODE:
-                event_codes.append(self.pair(k))
-            elif tag == _Q_RESOURCE:
-                resources.append(self.resource(k))
+            kind = get(k.tag)
+            if kind is None:
+                if k.tag.__class__ is str:
+                    raise _GiveUp
+                continue  # a comment
+            what, name = kind
+            if what == _PAIR:
+                fields[name].append(_pair(k))
+            elif what == _TEXT:
+                fields[name] = (k.text or "") if not len(k) else text(k)
+            elif what == _STRIP:
+                fields[name] = ((k.text or "") if not len(k) else text(k)).strip()
+            elif what == _AREA:
+                fields[name].append(self.area(k))
+            elif what == _LIST:
+                fields[name].append(((k.text or "") if not len(k) else text(k)).strip())
+            elif what == _TIME:
+                fields[name] = _time(text(k))
             else:
-                raise _GiveUp
-        i = Info(category=category, response_type=response, event_codes=event_codes, parameters=parameters,
-                 resources=resources, areas=areas, **fields)  # fmt: skip
+                fields[name].append(self.resource(k))
+        i = Info(**fields)
         expires = i.expires
         if expires is not None and (
             (i.effective is not None and expires < i.effective) or (i.onset is not None and expires < i.onset)
@@ -156,71 +153,98 @@ class _FastReader(Reader):
             raise _GiveUp
         return i
 
-    def pair(self, el: Any) -> Pair:
-        # the schema has required exactly <valueName> then <value>; comments may sit between them
-        if len(el) == 2:
-            name, value = el
-        else:
-            name, value = [k for k in el if k.tag.__class__ is str]
-        return text(name), text(value)
-
     def resource(self, el: Any) -> Resource:
         fields: dict[str, Any] = {}
         for k in el:
-            tag = k.tag
-            if tag.__class__ is not str:
+            kind = _RES_KIND.get(k.tag)
+            if kind is None:
+                if k.tag.__class__ is str:
+                    raise _GiveUp
                 continue
-            if tag in _RES_TEXT:
-                fields[_RES_TEXT[tag]] = text(k)
-            elif tag in _RES_STRIP:
-                fields[_RES_STRIP[tag]] = text(k).strip()
-            elif tag == _Q_SIZE:
+            what, name = kind
+            if what == _TEXT:
+                fields[name] = text(k)
+            elif what == _STRIP:
+                fields[name] = text(k).strip()
+            else:
                 raw = text(k).strip()
                 if not _SIZE_RE.fullmatch(raw):
                     raise _GiveUp
-                fields["size"] = int(raw)
-            else:
-                raise _GiveUp
+                fields[name] = int(raw)
         return Resource(**fields)
 
     def area(self, el: Any) -> Area:
         ar = Area(area_desc="")
+        get = _AREA_KIND.get
         for k in el:
-            tag = k.tag
-            if tag.__class__ is not str:
+            kind = get(k.tag)
+            if kind is None:
+                if k.tag.__class__ is str:
+                    raise _GiveUp
                 continue
-            if tag == _Q_AREA_DESC:
-                ar.area_desc = text(k)
-            elif tag == _Q_POLYGON:
+            what = kind[0]
+            if what == _PAIR:
+                ar.geocodes.append(_pair(k))
+            elif what == _TEXT:
+                ar.area_desc = (k.text or "") if not len(k) else text(k)
+            elif what == _CIRCLE:
+                circle = _circle(text(k))
+                if circle is None:
+                    self.warn(k, "empty <circle> ignored")
+                else:
+                    ar.circles.append(circle)
+            elif what == _POLYGON:
                 content = text(k)
-                pts: list[Point] | None
                 if not content.strip():
                     self.warn(k, "empty <polygon> ignored")
                     continue
-                pts = fast_points(content)
-                if pts is None or len(pts) < 4 or pts[0] != pts[-1]:
+                numbers = fast_numbers(content)
+                if numbers is None or len(numbers) < 8 or numbers[:2] != numbers[-2:]:
                     raise _GiveUp
-                ar.polygons.append(pts)
-            elif tag == _Q_CIRCLE:
-                circle = self.circle(k)
-                self.check()
-                if circle is not None:
-                    ar.circles.append(circle)
-            elif tag == _Q_GEOCODE:
-                ar.geocodes.append(self.pair(k))
-            elif tag == _Q_ALTITUDE:
-                ar.altitude = self.number(k, text(k), "altitude")
-                self.check()
-            elif tag == _Q_CEILING:
-                ar.ceiling = self.number(k, text(k), "ceiling")
-                self.check()
+                ar.polygons.append(Points(numbers))
             else:
-                raise _GiveUp
+                setattr(ar, kind[1], self.number(k, text(k), kind[1]))
+                self.check()
         if ar.ceiling is not None and ar.altitude is None:
             self.warn(el, "<ceiling> without <altitude>", "/ceiling")
         elif ar.ceiling is not None and ar.altitude is not None and ar.altitude > ar.ceiling:
             raise _GiveUp
         return ar
+
+
+def _pair(el: Any) -> Pair:
+    # the schema has required exactly <valueName> then <value>; comments may sit between them
+    if len(el) == 2:
+        name, value = el
+    else:
+        name, value = [k for k in el if k.tag.__class__ is str]
+    return (
+        (name.text or "") if not len(name) else text(name),
+        (value.text or "") if not len(value) else text(value),
+    )
+
+
+def _number(raw: str) -> float:
+    """A CAP decimal number, read as :meth:`.reader.Reader.number` reads it (the same float), or give up."""
+    raw = raw.strip()
+    if not DECIMAL_RE.fullmatch(raw):
+        raise _GiveUp
+    return float(raw)
+
+
+def _circle(content: str) -> tuple[float, float, float] | None:
+    """``lat,lon radius`` as :meth:`.reader.Reader.circle` reads it; None when empty; give up on any fault."""
+    content = content.strip()
+    if not content:
+        return None
+    centre, _, radius = content.rpartition(" ")
+    lat, comma, lon = centre.partition(",")
+    if not comma or "," in lon:
+        raise _GiveUp
+    la, lo, r = _number(lat), _number(lon), _number(radius)
+    if not (-90 <= la <= 90 and -180 <= lo <= 180) or r < 0:
+        raise _GiveUp
+    return la, lo, r
 
 
 def read_valid(el: Any) -> tuple[Alert, Reader] | None:

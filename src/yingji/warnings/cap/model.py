@@ -4,12 +4,16 @@ Field names are the CAP element names in snake_case (``msgType`` -> ``msg_type``
 ``area_desc``). valueName/value pairs (eventCode, parameter, geocode) are ordered lists of
 ``(valueName, value)`` tuples. Times are timezone-aware ``datetime`` objects that keep the offset
 they were written with. Coordinates are WGS 84 decimal degrees, ``(lat, lon)``; circle radii are km.
+A polygon is a sequence of ``(lat, lon)`` points: a plain list, or for an imported polygon a
+:class:`Points`, which keeps the checked numbers and makes the pairs when they are first used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, overload
 
 CAP12_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP11_NS = "urn:oasis:names:tc:emergency:cap:1.1"
@@ -20,6 +24,58 @@ CAP_NAMESPACES = {CAP12_NS: "1.2", CAP11_NS: "1.1", CAP10_NS: "1.0"}
 Pair = tuple[str, str]
 Point = tuple[float, float]
 Circle = tuple[float, float, float]
+
+
+class Points(Sequence[Point]):
+    """The points of an imported polygon, from its numbers ``lat, lon, lat, lon, …`` (already checked).
+
+    A polygon of an alert is mostly stored and exported again, rarely drawn or measured; making
+    one tuple per point at import is the larger part of reading a large polygon, so the tuples
+    are made on first use. Equal to any sequence holding the same points (a list of tuples too).
+    """
+
+    __slots__ = ("_numbers", "_points")
+
+    def __init__(self, numbers: list[float]) -> None:
+        if len(numbers) % 2:
+            raise ValueError("a polygon needs an even count of numbers (latitude, longitude pairs)")
+        self._numbers = numbers
+        self._points: list[Point] | None = None
+
+    def _list(self) -> list[Point]:
+        points = self._points
+        if points is None:
+            pairs = iter(self._numbers)
+            points = self._points = list(zip(pairs, pairs, strict=True))
+        return points
+
+    def __len__(self) -> int:
+        return len(self._numbers) >> 1
+
+    @overload
+    def __getitem__(self, index: int) -> Point: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Point]: ...
+    def __getitem__(self, index: int | slice) -> Point | list[Point]:
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[Point]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Points):
+            return self._numbers == other._numbers
+        if isinstance(other, list | tuple):
+            return self._list() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._list())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Points, (self._numbers,))
 
 
 @dataclass(frozen=True)
@@ -44,7 +100,7 @@ class Resource:
 @dataclass
 class Area:
     area_desc: str
-    polygons: list[list[Point]] = field(default_factory=list)
+    polygons: list[Sequence[Point]] = field(default_factory=list)
     circles: list[Circle] = field(default_factory=list)
     geocodes: list[Pair] = field(default_factory=list)
     altitude: float | None = None

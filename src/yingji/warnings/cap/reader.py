@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -44,6 +44,7 @@ from .model import (
     Info,
     Pair,
     Point,
+    Points,
     Problem,
     Reference,
     Resource,
@@ -70,7 +71,7 @@ _FLOAT_EXTRAS = ("e", "E", "i", "I", "n", "N", "_")  # what float() takes beyond
 _NUMBER_BYTES = b"0123456789.-"
 _PAIR_SEP = b", "
 _JSON_NUMBERS = json.JSONDecoder(parse_int=float)
-_DECIMAL_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+DECIMAL_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _TIME_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 
 
@@ -146,7 +147,7 @@ class Reader:
 
     def number(self, el: Any, raw: str, what: str) -> float | None:
         try:
-            if not _DECIMAL_RE.fullmatch(raw.strip()):
+            if not DECIMAL_RE.fullmatch(raw.strip()):
                 raise InvalidOperation
             value = Decimal(raw.strip())
         except InvalidOperation:
@@ -339,21 +340,25 @@ class Reader:
             return None
         return lat, lon
 
-    def polygon(self, el: Any) -> list[Point] | None:
+    def polygon(self, el: Any) -> Sequence[Point] | None:
         content = text(el)
         if not content.strip():
             self.warn(el, "empty <polygon> ignored")
             return None
-        pts = fast_points(content)
-        if pts is None:
-            points = [self.point(el, p) for p in content.split()]
-            if any(p is None for p in points):
-                return None
-            pts = [p for p in points if p is not None]
-        if len(pts) < 4:
-            self.rule(el, f"a polygon needs at least 4 points (first = last), found {len(pts)}")
+        numbers = fast_numbers(content)
+        if numbers is not None:
+            return self.ring(el, Points(numbers), len(numbers) >> 1, numbers[:2] == numbers[-2:])
+        points = [self.point(el, p) for p in content.split()]
+        if any(p is None for p in points):
             return None
-        if pts[0] != pts[-1]:
+        pts = [p for p in points if p is not None]
+        return self.ring(el, pts, len(pts), bool(pts) and pts[0] == pts[-1])
+
+    def ring(self, el: Any, pts: Sequence[Point], count: int, closed: bool) -> Sequence[Point] | None:
+        if count < 4:
+            self.rule(el, f"a polygon needs at least 4 points (first = last), found {count}")
+            return None
+        if not closed:
             self.rule(el, "the polygon is not closed: the first and last points differ")
             return None
         return pts
@@ -377,35 +382,41 @@ class Reader:
         return point[0], point[1], r
 
 
-def fast_points(content: str) -> list[Point] | None:
-    """All points of a well-formed polygon, C-speed checks only (None: the slow path names the fault).
+def fast_numbers(content: str) -> list[float] | None:
+    """``lat, lon, lat, lon, …`` of a well-formed polygon, checked at C speed (None: the slow path names the fault).
 
     ASCII without exponents/inf/nan/underscores; blank-separated ``number,number`` pairs (checked by
     deleting the number characters and comparing what is left with ``", , …,"``); the numbers are
     read by the JSON scanner, whose number syntax is narrower than CAP's (no ``+1``, ``.5``, ``1.``,
-    ``01``): those polygons, and anything else it refuses, take the slow path.
+    ``01``): those polygons, and anything else it refuses, take the slow path, as does any point out
+    of range. The count and the closing point are the caller's to check.
     """
     if not content.isascii() or any(c in content for c in _FLOAT_EXTRAS):
         return None
     body = content.strip()
-    pairs = body.count(",")
-    if pairs == 0:
-        return None
-    separators = _PAIR_SEP * (pairs - 1) + b","
-    if body.encode("ascii").translate(None, _NUMBER_BYTES) != separators:
+    separators = body.encode("ascii").translate(None, _NUMBER_BYTES)
+    if not _is_pair_separators(separators):
         body = " ".join(body.split())  # other blanks between the pairs
-        if body.encode("ascii").translate(None, _NUMBER_BYTES) != separators:
+        separators = body.encode("ascii").translate(None, _NUMBER_BYTES)
+        if not _is_pair_separators(separators):
             return None
     try:
-        numbers = _JSON_NUMBERS.decode("[" + body.replace(" ", ",") + "]")
+        numbers: list[float] = _JSON_NUMBERS.decode("[" + body.replace(" ", ",") + "]")
     except ValueError:
         return None
-    if len(numbers) != 2 * pairs:
+    if len(numbers) != len(separators) + 1:
         return None
-    lats, lons = numbers[0::2], numbers[1::2]
-    if min(lats) < -90 or max(lats) > 90 or min(lons) < -180 or max(lons) > 180:
-        return None
-    return list(zip(lats, lons, strict=True))
+    if min(numbers) < -90 or max(numbers) > 90:  # one pass each when every number is a valid latitude
+        lats, lons = numbers[0::2], numbers[1::2]
+        if min(lats) < -90 or max(lats) > 90 or min(lons) < -180 or max(lons) > 180:
+            return None
+    return numbers
+
+
+def _is_pair_separators(separators: bytes) -> bool:
+    """``", , …, ,"``: one comma in each pair, one space between pairs."""
+    half = len(separators) >> 1
+    return len(separators) & 1 == 1 and separators == _PAIR_SEP * half + b","
 
 
 def text(el: Any) -> str:

@@ -9,13 +9,17 @@ Order of refusals: size (before anything is parsed), encoding, DOCTYPE, well-for
 * Encoding: the declared encoding is honoured (lxml decodes). A document that declares UTF-8 (or
   declares nothing, which means UTF-8) but is not valid UTF-8 is *refused*, naming the first bad
   byte: guessing the real encoding (Latin-1? cp1252?) could silently garble an alert's text, and
-  the sender can fix the declaration.
+  the sender can fix the declaration. libxml2 refuses every malformed UTF-8 sequence itself
+  (``tests/warnings/test_cap_fast.py`` checks sequences and places), so a document is decoded once,
+  by the parser: Python's strict decoder runs only when the parser refuses the document or a
+  DOCTYPE is found, and when it fails too, its first bad byte is the reason given.
 * The parser itself: ``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from lxml import etree
@@ -38,6 +42,18 @@ def make_parser() -> Any:
         huge_tree=False,
         remove_pis=True,
     )
+
+
+_local = threading.local()
+
+
+def _parser() -> Any:
+    """This thread's parser (lxml parsers must not be shared between threads; making one per call costs more)."""
+    try:
+        return _local.parser
+    except AttributeError:
+        _local.parser = make_parser()
+        return _local.parser
 
 
 def declared_encoding(data: bytes) -> str | None:
@@ -94,15 +110,18 @@ def load(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Parse ``data`` safely and return the root element, or raise :class:`CapError`."""
     if len(data) > max_bytes:
         raise CapError([Problem("/", f"the document is {len(data)} bytes, over the limit of {max_bytes} bytes")])
-    if not data.strip():
+    if not data or data.isspace():
         raise CapError([Problem("/", "the document is empty")])
-    if _is_utf8_document(data):
-        _check_utf8(data)
+    utf8 = _is_utf8_document(data)
     if _has_doctype(data):
+        if utf8:
+            _check_utf8(data)
         raise CapError([Problem("/", _DOCTYPE_REASON)])
     try:
-        root = etree.fromstring(data, make_parser())
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
+        if utf8:
+            _check_utf8(data)
         raise CapError([Problem("/", f"not well-formed XML: {exc.msg}")]) from None
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
