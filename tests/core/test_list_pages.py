@@ -4,9 +4,15 @@ unless it is named below with the reason it does not need one of them."""
 
 from __future__ import annotations
 
+import html
+import io
 import re
 from typing import Any
+from urllib.parse import urljoin
 
+from openpyxl import load_workbook
+
+from tests.conftest import zh
 from tests.scope_checker import api_routes
 
 LIST_TABLE = re.compile(r'<table[^>]*class="[^"]*\blist\b')
@@ -78,3 +84,81 @@ def test_list_pages_answer_bad_filter_values_without_a_server_error(app: Any, br
                 tried += 1
                 assert response.status_code < 500, (path, param.alias, value, response.status_code)
     assert tried > 300
+
+
+def test_a_blank_filter_value_is_no_value(app: Any, browser: Any) -> None:
+    """A filter form sends every field: ``unit_id=`` for "all units", ``year=`` for a field left empty. Each
+    query parameter of every list page, sent blank, gets the page as if it had not been sent."""
+    client = browser("admin")
+    pages = _list_pages(app, client)
+    routes = {path: route for path, route in api_routes(app) if path in pages and "GET" in route.methods}
+    refused = [(path, param.alias, response.status_code) for path, route in sorted(routes.items())
+               for param in route.dependant.query_params
+               if (response := client.get(path, params={param.alias: ""})).status_code != 200]
+    assert refused == []
+    filtered = client.get("/incidents", params={"unit_id": "", "level": "", "category": "1", "status": ""})
+    assert filtered.status_code == 200
+
+
+PAGER_TOTAL = re.compile(r'<nav class="pager"[^>]*>\s*<span>\D*?(\d+)')
+EXPORT_LINK = re.compile(r'href="([^"]*export=xlsx[^"]*)"')
+# page -> why its export holds other rows than its pager counts
+EXPORT_DIFFERS = {
+    "/incidents/queue": "the pager counts the done hops; the export holds the waiting ones too",
+    "/preparedness/coverage": "the pager counts areas (a column per kind); the export has a row per area and kind",
+    "/warnings/channels": "the pager counts the rules; the export holds the channel settings above them too",
+    "/risks/assessments": "its export is the risk list the assessments make (/risks/list), counted there",
+}
+
+
+def _exports(app: Any, client: Any) -> dict[str, tuple[int, str]]:
+    """Every list page with a pager and an export link: its total and its export link."""
+    found = {}
+    for path, text in _list_pages(app, client).items():
+        total, link = PAGER_TOTAL.search(text), EXPORT_LINK.search(text)
+        if total and link and path not in EXPORT_DIFFERS:
+            found[path] = (int(total.group(1)), html.unescape(link.group(1)))
+    return found
+
+
+def _rows(response: Any) -> int:
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    return sum(1 for _ in book.worksheets[0].iter_rows()) - 1  # less the header
+
+
+def test_an_export_holds_the_whole_filtered_list_whatever_the_page_size(app: Any, browser: Any,
+                                                                        monkeypatch: Any) -> None:
+    """With pages of two rows, every export still holds every row its page counts (none is cut at a page)."""
+    from yingji.core import service
+
+    monkeypatch.setattr(service, "MAX_PER_PAGE", 2)
+    client = browser("admin")
+    exports = _exports(app, client)
+    assert len(exports) > 40
+    longer = 0
+    for path, (total, link) in sorted(exports.items()):
+        response = client.get(urljoin(path, link))
+        assert response.status_code == 200, (path, link, response.status_code)
+        assert _rows(response) == total, (path, total)
+        longer += total > 2
+    assert longer > 10
+
+
+def test_an_export_longer_than_an_export_holds_is_refused_with_a_message(app: Any, browser: Any,
+                                                                         monkeypatch: Any) -> None:
+    """Past MAX_EXPORT_ROWS an export is refused (400, in the user's language), never cut short."""
+    from yingji.core import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_EXPORT_ROWS", 2)
+    client = browser("admin")
+    refused = 0
+    for path, (total, link) in sorted(_exports(app, client).items()):
+        response = client.get(urljoin(path, link))
+        if total > 2:
+            assert response.status_code == 400, (path, total, response.status_code)
+            assert zh("This list has more than %(n)s rows, more than one export holds. Narrow the filter "
+                      "(for example the time range) and export again.") % {"n": 2} in response.text, path
+            refused += 1
+        else:
+            assert response.status_code == 200 and _rows(response) == total, (path, total)
+    assert refused > 10

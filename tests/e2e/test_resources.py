@@ -90,7 +90,7 @@ def test_resources_on_a_phone(signed_in: Any) -> None:
     expect(rows).to_have_count(1)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, width
-    for path in ("/resources/lots?state=", "/resources/matches"):
+    for path in ("/resources/lots?state=all", "/resources/matches"):
         page.goto(path)
         expect(page.locator("nav.pager")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")

@@ -93,7 +93,9 @@ def test_photo_sign_forward_list_detail(browser, session):
     assert again.status_code == 400  # the photo belongs to the first report now
     assert village.api("POST", f"/api/incidents/hops/{hop_id}/sign").status_code == 403
     bole = browser("bole")
-    queue = bole.api("GET", "/api/incidents/queue").json()
+    answer = bole.api("GET", "/api/incidents/queue")
+    queue = answer.json()
+    assert answer.headers["X-Total-Count"] == str(len(queue))
     assert any(h["id"] == hop_id for h in queue)
     assert bole.api("POST", f"/api/incidents/hops/{hop_id}/sign").status_code == 200
     assert bole.api("POST", f"/api/incidents/hops/{hop_id}/sign").status_code == 409

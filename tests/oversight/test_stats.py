@@ -158,6 +158,14 @@ def test_statistical_form_totals_must_add_up(browser: Any, session: Any) -> None
                                           "total_count": "2", "total_deaths": "0", "total_injured": "0",
                                           "total_missing": "0", "total_loss": "0"})
     assert good.status_code == 303
+    # The API's list is paged and says how many there are in all (nothing cut off silently).
+    for quarter in (2, 3):
+        made = zhou.api("POST", "/api/oversight/forms", json={**_form(session), "period_no": quarter})
+        assert made.status_code == 201
+    listed = zhou.api("GET", "/api/oversight/forms", params={"year": 2029, "category": "2", "per_page": 2})
+    rest = zhou.api("GET", "/api/oversight/forms", params={"year": 2029, "category": "2", "per_page": 2, "page": 2})
+    assert listed.headers["X-Total-Count"] == rest.headers["X-Total-Count"] == "3"
+    assert sorted(f["period_no"] for f in listed.json() + rest.json()) == [1, 2, 3]
 
 
 def test_period_before_crosses_the_year_and_the_matrix_adds_up(session: Any) -> None:

@@ -191,3 +191,21 @@ def test_the_database_refuses_a_dispatch_for_an_event_that_does_not_exist(sessio
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
+
+
+def test_the_contract_list_is_paged_with_its_total(browser: Any, session: Any) -> None:
+    """GET /api/resources/contracts gives one page and says how many there are (nothing cut off silently)."""
+    client = browser("admin")
+    water = item(session, "1020101").id
+    for n in range(3):
+        api_ok(client.api("POST", "/api/resources/contracts", json={
+            "unit_id": unit_id(session, "652701"), "supplier": f"分页供应商 {n}", "supply_item_id": water,
+            "quantity": "5", "delivery_hours": 12, "starts_on": "2026-01-01", "ends_on": "2027-12-31"}), 201)
+    whole = client.get("/api/resources/contracts", params={"q": "分页供应商"})
+    assert whole.status_code == 200 and whole.headers["X-Total-Count"] == "3" and len(whole.json()) == 3
+    first = client.get("/api/resources/contracts", params={"q": "分页供应商", "per_page": 2})
+    second = client.get("/api/resources/contracts", params={"q": "分页供应商", "per_page": 2, "page": 2})
+    assert first.headers["X-Total-Count"] == second.headers["X-Total-Count"] == "3"
+    assert len(first.json()) == 2 and len(second.json()) == 1
+    assert {c["supplier"] for c in first.json() + second.json()} == {f"分页供应商 {n}" for n in range(3)}
+    assert client.get("/api/resources/contracts", params={"per_page": 501}).status_code == 422

@@ -59,7 +59,7 @@ def test_lot_filters_narrow_the_list(browser: Any, session: Any) -> None:
     everything = api_ok(client.get("/api/resources/lots"))
     water_lots = {x["id"] for x in everything if x["item_id"] == water}
     assert water_lots and len(water_lots) < len(everything)
-    page = client.get("/resources/lots", params={"state": "", "supply_item_id": water})
+    page = client.get("/resources/lots", params={"state": "all", "supply_item_id": water})
     assert set(map(int, LOT_ROW.findall(page.text))) == water_lots
     # the state narrows too: the expired water is in, the food to rotate is out
     expired = client.get("/resources/lots", params={"state": "expired"})
@@ -70,7 +70,7 @@ def test_lot_filters_narrow_the_list(browser: Any, session: Any) -> None:
     store = warehouse(session, "温泉县救灾物资储备库").id
     in_store = {x["id"] for x in everything if x["warehouse_id"] == store}
     assert in_store and in_store != {x["id"] for x in everything}
-    by_store = client.get("/resources/lots", params={"state": "", "warehouse_id": store})
+    by_store = client.get("/resources/lots", params={"state": "all", "warehouse_id": store})
     assert {int(i) for i in LOT_ROW.findall(by_store.text)} == in_store
 
 
@@ -92,7 +92,7 @@ def test_lots_page_in_sql_and_the_export_holds_the_whole_filtered_list(browser: 
     rows = _sheet(client.get("/resources/lots", params={**params, "export": "xlsx"}))
     assert len(rows) == total and {r[1] for r in rows} == {"分页测试口罩"}
     assert {r[7] for r in rows} == {zh("rotate soon")}
-    everything = _sheet(client.get("/resources/lots", params={"state": "", "supply_item_id": masks,
+    everything = _sheet(client.get("/resources/lots", params={"state": "all", "supply_item_id": masks,
                                                               "export": "xlsx"}))
     assert len(everything) == total + 3
 

@@ -19,7 +19,6 @@ from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit
 from yingji.core.schemas import Page
 from yingji.core.scope import scoped, system_principal
-from yingji.core.service import MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
 from yingji.errors import NotFound, UserError
 from yingji.i18n import N_, gettext
@@ -330,7 +329,7 @@ def coverage_page(request: Request, db: DB, principal: CurrentPrincipal, setting
         data = xlsx.export((N_("village or community"), N_("township"), N_("state"), N_("messages"),
                             N_("reached"), N_("acknowledged")),
                            ([r.name, r.township, gettext(lastmile.COVERAGE_STATES[r.state]), r.messages, r.reached,
-                             local(r.acknowledged_at)] for r in shown[:MAX_PER_PAGE * 100]),
+                             local(r.acknowledged_at)] for r in shown),
                            title=f"coverage-{state or 'all'}")
         return _xlsx_response(data, f"coverage-{alert_id}-{state or 'all'}.xlsx")
     window = shown[(page - 1) * PER_PAGE: page * PER_PAGE]

@@ -26,6 +26,12 @@ from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped
 from yingji.errors import Conflict, NotFound, UserError
 
 MAX_PER_PAGE = 500
+# Rows one XLSX export holds. A longer filtered list is refused with a message, never cut short: an export is
+# the whole filtered list or nothing (a million rows would take minutes and gigabytes to write).
+MAX_EXPORT_ROWS = 20000
+# ``per_page`` of an export: the whole filtered list on one page, read one row past what an export holds so
+# that ``xlsx.export`` can tell a list that fits from one that does not.
+EVERY_ROW = MAX_EXPORT_ROWS + 1
 
 # Which kinds of unit may hang under which.
 PARENT_KINDS: dict[str, tuple[str, ...]] = {
@@ -78,7 +84,7 @@ def list_units(session: Session, principal: Principal, *, q: str = "", kind: str
 def paginate(session: Session, stmt: Any, schema: Any, *, page: int, per_page: int) -> Page[Any]:
     """One page of a scoped select, with the total, validated into ``schema``."""
     page = max(page, 1)
-    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    per_page = per_page if per_page == EVERY_ROW else min(max(per_page, 1), MAX_PER_PAGE)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     projected = _only_schema_columns(stmt, schema)
     window = projected.limit(per_page).offset((page - 1) * per_page)

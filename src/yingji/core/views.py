@@ -262,7 +262,7 @@ def file_download(db: DB, principal: CurrentPrincipal, settings: AppSettings, at
 def users_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "",
                role: Annotated[str, Query(max_length=32)] = "", page: PageNo = 1, export: str = "") -> Response:
     if export == "xlsx":
-        users = accounts.list_users(db, principal, q=q, role=role, page=1, per_page=service.MAX_PER_PAGE)
+        users = accounts.list_users(db, principal, q=q, role=role, page=1, per_page=service.EVERY_ROW)
         data = xlsx.export((N_("user name"), N_("name"), N_("unit"), N_("role"), N_("email"), N_("phone"),
                             N_("active")),
                            ([u.username, u.display_name, u.unit_id, gettext(roles.ROLE_LABELS[u.role]), u.email,
@@ -320,7 +320,7 @@ def audit_page(request: Request, db: DB, principal: CurrentPrincipal, settings: 
     stmt = audit.list_entries(db, principal, entity_type=entity_type, action=action, actor=actor,
                               entity_id=entity_id, request_id=request_id, since=start, until=end)
     if export == "xlsx":
-        rows = db.scalars(stmt.limit(50000))
+        rows = db.scalars(xlsx.bounded(stmt))
         data = xlsx.export((N_("time"), N_("actor"), N_("action"), N_("entity"), N_("entity id"), N_("unit"),
                             N_("before"), N_("after"), N_("request id")),
                            ([e.at, e.actor_name, e.action, e.entity_type, e.entity_id, e.unit_id, e.before, e.after,

@@ -23,15 +23,27 @@ from yingji.i18n import N_, gettext
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 20000
+MAX_EXPORT_ROWS = service.MAX_EXPORT_ROWS
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 
 
+def bounded(stmt: Any) -> Any:
+    """The statement limited to one row past what an export holds: enough for ``export`` to tell a list that
+    fits from one that does not, without reading the rest of a long one."""
+    return stmt.limit(service.EVERY_ROW)
+
+
 def export(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "data") -> bytes:
-    """One sheet: a header row (translated), then the rows. Times are written as text in ISO form."""
+    """One sheet: a header row (translated), then the rows. Times are written as text in ISO form.
+
+    More than MAX_EXPORT_ROWS rows are refused (400, in the user's language) rather than cut short."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     sheet.append([gettext(h) for h in headers])
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_EXPORT_ROWS:
+            raise UserError("This list has more than %(n)s rows, more than one export holds. Narrow the filter "
+                            "(for example the time range) and export again.", field="export", n=MAX_EXPORT_ROWS)
         sheet.append([_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)

@@ -15,7 +15,7 @@ from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit, User
 from yingji.core.scope import in_subtree, scoped
-from yingji.core.service import MAX_PER_PAGE
+from yingji.core.service import EVERY_ROW, MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
 from yingji.duty import feeds, log, report, rollcall, service
 from yingji.duty.models import DutyDesk, DutyRule
@@ -85,7 +85,7 @@ def overview(request: Request, db: DB, principal: CurrentPrincipal, settings: Ap
 def desks_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "", page: PageNo = 1,
                export: Export = "") -> Response:
     if export == "xlsx":
-        result = service.list_desks(db, principal, q=q, page=1, per_page=MAX_PER_PAGE)
+        result = service.list_desks(db, principal, q=q, page=1, per_page=EVERY_ROW)
         names = _unit_names(db, [d.unit_id for d in result.items])
         heads = service.user_names(db, [d.head_id for d in result.items])
         data = xlsx.export((N_("unit"), N_("duty desk"), N_("phone"), N_("head of desk"), N_("pattern")),
@@ -322,7 +322,7 @@ def accept_form(db: DB, principal: CurrentPrincipal, handover_id: IdPath) -> Res
 def gaps_page(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSettings, desk_id: IdQuery = None,
               page: PageNo = 1, export: Export = "") -> Response:
     if export == "xlsx":
-        items, _total = service.gaps(db, principal, desk_id=desk_id, page=1, per_page=10_000)
+        items, _total = service.gaps(db, principal, desk_id=desk_id, page=1, per_page=EVERY_ROW)
         local = _local(settings)
         data = xlsx.export((N_("unit"), N_("duty desk"), N_("shift from"), N_("shift until"), N_("no duty officer"),
                             N_("no leader on duty")),
@@ -359,12 +359,13 @@ def dispatches_page(request: Request, db: DB, principal: CurrentPrincipal, setti
                             N_("acknowledged"), N_("escalated")),
                            ([local(d.sent_at), gettext(routing.KIND_LABELS.get(d.kind, d.kind)), d.subject, desk,
                              name or "", gettext(routing.ROLE_LABELS.get(d.role, d.role)), local(d.acknowledged_at),
-                             local(d.escalated_at)] for d, desk, name in db.execute(stmt.limit(MAX_PER_PAGE * 20))),
+                             local(d.escalated_at)] for d, desk, name in db.execute(xlsx.bounded(stmt))),
                            title="dispatches")
         return _xlsx_response(data, "duty-dispatches.xlsx")
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = db.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    query = f"status={status}&kind={kind}&mine={'true' if mine else ''}"
+    query = urlencode({k: v for k, v in (("status", status), ("kind", kind), ("mine", "true" if mine else ""))
+                       if v})  # an empty "mine" is not a yes or no: left out
     return render(request, "duty/dispatches.html", {
         "result": _Pager(list(rows), int(total), page), "status": status, "kind": kind, "mine": mine,
         "statuses": DISPATCH_STATUSES, "kinds": routing.KIND_LABELS, "roles": routing.ROLE_LABELS, "query": query,

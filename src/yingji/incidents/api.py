@@ -88,8 +88,11 @@ def list_events(db: DB, principal: CurrentPrincipal, occurred_from: datetime | N
 
 @router.get("/queue", response_model=list[HopRead])
 def queue(db: DB, principal: CurrentPrincipal) -> Any:
-    """Reports waiting at the principal's desk and, below it, those that must still reach it (by due time)."""
-    return [HopRead.model_validate(item.hop) for item in service.queue(db, principal)]
+    """Reports waiting at the principal's desk and, below it, those that must still reach it (by due time, at
+    most ``QUEUE_WAITING_MAX``); the header ``X-Total-Count`` holds how many wait in all."""
+    items, total = service.queue_waiting(db, principal, service.QueueFilter())
+    return JSONResponse([HopRead.model_validate(item.hop).model_dump(mode="json") for item in items],
+                        headers={"X-Total-Count": str(total)})
 
 
 @router.post("/known", response_model=EventRead, status_code=201)

@@ -107,7 +107,7 @@ def _unit_choices(db: DB, principal: Principal) -> list[Unit]:
 
 
 def _export(db: DB, principal: Principal, settings: Any, f: service.EventFilter) -> Response:
-    stmt = service.list_statement(db, principal, f).limit(xlsx.MAX_IMPORT_ROWS)
+    stmt = xlsx.bounded(service.list_statement(db, principal, f))
     events = list(db.scalars(stmt))
     names, cats = _unit_names(db, {e.unit_id for e in events}), _category_names(db)
     local = _local(settings)
@@ -176,8 +176,8 @@ def queue_page(request: Request, db: DB, principal: CurrentPrincipal, settings: 
 
 def _queue_export(db: DB, principal: Principal, settings: Any, f: service.QueueFilter) -> Response:
     """The whole filtered queue: every waiting hop by time left, then every done one, newest first."""
-    waiting = service.queue_statement(principal, f).limit(xlsx.MAX_IMPORT_ROWS)
-    done = service.queue_statement(principal, f, done=True).limit(xlsx.MAX_IMPORT_ROWS)
+    waiting = xlsx.bounded(service.queue_statement(principal, f))
+    done = xlsx.bounded(service.queue_statement(principal, f, done=True))
     now, local = clock.now(), _local(settings)
     rows = [(gettext("still waiting"), hop, event) for hop, event in db.execute(waiting)]
     rows += [(gettext("done"), hop, event) for hop, event in db.execute(done)]

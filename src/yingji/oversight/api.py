@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from yingji.core.api import json_response
@@ -199,8 +200,13 @@ def get_stats(db: DB, principal: CurrentPrincipal, year: Year, period: Code = "y
 
 
 @router.get("/forms", response_model=list[StatFormRead])
-def list_forms(db: DB, principal: CurrentPrincipal, year: Year | None = None, category: Code = "") -> Any:
-    return forms.list_forms(db, principal, year=year, category=category)
+def list_forms(db: DB, principal: CurrentPrincipal, year: Year | None = None, category: Code = "",
+               page: Annotated[int, Query(ge=1, le=100000)] = 1,
+               per_page: Annotated[int, Query(ge=1, le=500)] = 500) -> Any:
+    """One page of the filtered forms; the header ``X-Total-Count`` holds how many there are in all."""
+    items, total = forms.page_forms(db, principal, year=year, category=category, page=page, per_page=per_page)
+    return JSONResponse([StatFormRead.model_validate(f).model_dump(mode="json") for f in items],
+                        headers={"X-Total-Count": str(total)})
 
 
 @router.post("/forms", response_model=StatFormRead, status_code=201)

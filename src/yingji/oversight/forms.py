@@ -63,10 +63,6 @@ def forms_query(principal: Principal, *, year: int | None = None, category: str 
     return stmt.order_by(OvStatForm.year.desc(), OvStatForm.period, OvStatForm.period_no, OvStatForm.id)
 
 
-def list_forms(session: Session, principal: Principal, *, year: int | None = None, category: str = "") -> list[Any]:
-    return list(session.scalars(forms_query(principal, year=year, category=category).limit(500)))
-
-
 def page_forms(session: Session, principal: Principal, *, year: int | None = None, category: str = "",
                page: int = 1, per_page: int = 50) -> tuple[list[OvStatForm], int]:
     """One page of the filtered forms (paged in SQL) and how many there are in all."""

@@ -12,7 +12,7 @@ from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit, User
 from yingji.core.scope import scoped
-from yingji.core.service import MAX_PER_PAGE
+from yingji.core.service import EVERY_ROW
 from yingji.core.views import parse_form
 from yingji.i18n import N_, gettext
 from yingji.oversight import common, ledger
@@ -44,7 +44,7 @@ def tasks_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = 
     filters = {"q": q, "status": status, "source_kind": source_kind, "unit_id": unit_id}
     today = common.today()
     if export == "xlsx":
-        rows = ledger.list_tasks(db, principal, page=1, per_page=MAX_PER_PAGE, **filters).items
+        rows = ledger.list_tasks(db, principal, page=1, per_page=EVERY_ROW, **filters).items
         names = common.unit_names(db, [t.unit_id for t in rows])
         data = xlsx.export((N_("task"), N_("source"), N_("reference"), N_("owner unit"), N_("owner"), N_("deadline"),
                             N_("percent done"), N_("status"), N_("closed at")),

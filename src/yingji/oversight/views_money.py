@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit
-from yingji.core.service import MAX_PER_PAGE
+from yingji.core.service import EVERY_ROW
 from yingji.core.views import parse_form
 from yingji.i18n import N_, gettext
 from yingji.oversight import common, planning
@@ -27,7 +27,7 @@ def projects_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text
     choice(status, planning.PROJECT_LABELS, "status")
     filters = {"q": q, "status": status, "unit_id": unit_id}
     if export == "xlsx":
-        rows = planning.list_projects(db, principal, page=1, per_page=MAX_PER_PAGE, **filters).items
+        rows = planning.list_projects(db, principal, page=1, per_page=EVERY_ROW, **filters).items
         names = common.unit_names(db, [p.unit_id for p in rows])
         data = xlsx.export((N_("project"), N_("plan period"), N_("unit"), N_("budget (yuan)"), N_("spent (yuan)"),
                             N_("percent done"), N_("from"), N_("until"), N_("status")),
@@ -70,7 +70,7 @@ def funding_page(request: Request, db: DB, principal: CurrentPrincipal, year: Ye
                  unit_id: IdQuery = None, page: PageNo = 1, export: Export = "") -> Response:
     choice(kind, planning.BUDGET_LABELS, "kind")
     if export == "xlsx":
-        rows = planning.budget_rows(db, principal, year=year, kind=kind, unit_id=unit_id, per_page=MAX_PER_PAGE).items
+        rows = planning.budget_rows(db, principal, year=year, kind=kind, unit_id=unit_id, per_page=EVERY_ROW).items
         data = xlsx.export((N_("unit"), N_("year"), N_("budget line"), N_("planned (yuan)"), N_("spent (yuan)"),
                             N_("share spent")),
                            ([r.unit_name, r.year, gettext(planning.BUDGET_LABELS[r.kind]), fen_to_yuan(r.planned_fen),

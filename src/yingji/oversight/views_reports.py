@@ -154,8 +154,7 @@ def forms_page(request: Request, db: DB, principal: CurrentPrincipal, year: Year
     if category and category not in stats.CATEGORIES:
         raise UserError("Choose one of the listed values.", field="category")
     if export == "xlsx":
-        every = list(db.scalars(forms.forms_query(principal, year=year, category=category)
-                                .limit(xlsx.MAX_IMPORT_ROWS)))
+        every = list(db.scalars(xlsx.bounded(forms.forms_query(principal, year=year, category=category))))
         every_name = common.unit_names(db, [r.unit_id for r in every])
         data = xlsx.export((N_("unit"), N_("category"), N_("year"), N_("period"), N_("no."),
                             *[FIGURE_LABELS[f] for f in FIGURES]),

@@ -15,7 +15,7 @@ from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit
 from yingji.core.scope import scoped
-from yingji.core.service import MAX_PER_PAGE
+from yingji.core.service import EVERY_ROW
 from yingji.core.views import parse_form
 from yingji.errors import UserError
 from yingji.i18n import N_, gettext
@@ -126,7 +126,7 @@ def countermeasures_page(request: Request, db: DB, principal: CurrentPrincipal, 
                          county: IdQuery = None, q: Text = "", page: PageNo = 1, export: Export = "") -> Response:
     filters = {"year": year, "unit_id": county, "q": q}
     if export == "xlsx":
-        rows = trends.list_countermeasures(db, principal, page=1, per_page=MAX_PER_PAGE, **filters).items
+        rows = trends.list_countermeasures(db, principal, page=1, per_page=EVERY_ROW, **filters).items
         names = common.unit_names(db, [r.unit_id for r in rows] + [r.owner_unit_id for r in rows])
         data = xlsx.export((N_("year"), N_("area"), N_("finding"), N_("countermeasure"), N_("owner unit"),
                             N_("ledger task"), N_("recorded by"), N_("recorded at")),

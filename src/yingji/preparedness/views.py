@@ -18,7 +18,7 @@ from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit
 from yingji.core.schemas import UNIT_KINDS
 from yingji.core.scope import Principal, scoped, unit_in_scope
-from yingji.core.service import MAX_PER_PAGE
+from yingji.core.service import EVERY_ROW, MAX_PER_PAGE
 from yingji.core.views import _form, parse_form
 from yingji.errors import UserError
 from yingji.i18n import N_, gettext
@@ -231,7 +231,7 @@ def plans_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = 
     area = _opt_int(area_, "area")
     args: dict[str, Any] = {"q": q, "plan_type": plan_type, "status": status, "within": area, "due_only": due == "1"}
     if export == "xlsx":
-        result = plans.list_plans(db, principal, **args, page=1, per_page=MAX_PER_PAGE)
+        result = plans.list_plans(db, principal, **args, page=1, per_page=EVERY_ROW)
         names = _names(db, [p.unit_id for p in result.items])
         data = xlsx.export((N_("unit"), N_("title"), N_("type"), N_("version"), N_("issued"), N_("status"),
                             N_("last evaluated"), N_("event types")),
@@ -316,7 +316,7 @@ def filings_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text 
     _export_kind(export)
     args: dict[str, Any] = {"q": q, "within": area, "start": start, "end": end}
     if export == "xlsx":
-        everything = plans.filings_to_decide(db, principal, **args, page=1, per_page=MAX_PER_PAGE)
+        everything = plans.filings_to_decide(db, principal, **args, page=1, per_page=EVERY_ROW)
         titles, names = _filing_names(db, everything.items)
         today = clock.now().date()
         data = xlsx.export((N_("plan"), N_("unit"), N_("office"), N_("filed"), N_("days waiting")),
@@ -422,7 +422,7 @@ def drills_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text =
     area, start, end = _opt_int(area_, "area"), _opt_date(start_, "start"), _opt_date(end_, "end")
     args: dict[str, Any] = {"q": q, "scope": scope, "within": area, "start": start, "end": end}
     if export == "xlsx":
-        result = drills.list_drills(db, principal, **args, page=1, per_page=MAX_PER_PAGE)
+        result = drills.list_drills(db, principal, **args, page=1, per_page=EVERY_ROW)
         names = _names(db, [d.unit_id for d in result.items])
         data = xlsx.export((N_("date"), N_("unit"), N_("title"), N_("scope"), N_("form"), N_("participants")),
                            ([d.held_on, names.get(d.unit_id, ""), d.title, gettext(DRILL_SCOPES[d.scope]),
@@ -486,7 +486,7 @@ def training_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text
     year = _year(year_) or clock.now().year
     if export == "xlsx":
         result = training.list_training(db, principal, q=q, audience=audience, year=year, page=1,
-                                        per_page=MAX_PER_PAGE)
+                                        per_page=EVERY_ROW)
         names = _names(db, [t.unit_id for t in result.items])
         data = xlsx.export((N_("date"), N_("unit"), N_("title"), N_("audience"), N_("hours"), N_("attendees")),
                            ([t.held_on, names.get(t.unit_id, ""), t.title, gettext(AUDIENCES[t.audience]), t.hours,
@@ -524,7 +524,7 @@ def experts_page(request: Request, db: DB, principal: CurrentPrincipal, field: C
                  available: Code = "", page: PageNo = 1, export: Export = "") -> Response:
     args: dict[str, Any] = {"field": field, "q": q, "available_only": available == "1"}
     if export == "xlsx":
-        result = experts.search(db, principal, **args, page=1, per_page=MAX_PER_PAGE)
+        result = experts.search(db, principal, **args, page=1, per_page=EVERY_ROW)
         data = xlsx.export((N_("name"), N_("field"), N_("employer"), N_("title"), N_("phone"), N_("email"),
                             N_("available")),
                            ([e.name, gettext(EXPERT_FIELDS[e.field]), e.employer, e.title, e.phone, e.email,
@@ -558,7 +558,7 @@ async def expert_availability_form(request: Request, db: DB, principal: CurrentP
 def sites_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "", category: Code = "",
                page: PageNo = 1, export: Export = "") -> Response:
     if export == "xlsx":
-        result = sites.list_(db, principal, q=q, category=category, page=1, per_page=MAX_PER_PAGE)
+        result = sites.list_(db, principal, q=q, category=category, page=1, per_page=EVERY_ROW)
         names = _names(db, [s.unit_id for s in result.items])
         data = xlsx.export((N_("name"), N_("unit"), N_("category"), N_("accredited")),
                            ([s.name, names.get(s.unit_id, ""), gettext(SITE_CATEGORIES[s.category]),

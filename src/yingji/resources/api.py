@@ -311,9 +311,14 @@ def receive_dispatch(db: DB, principal: CurrentPrincipal, res_dispatch_id: IdPat
 
 
 @router.get("/contracts", response_model=list[ContractRead])
-def list_contracts(db: DB, principal: CurrentPrincipal, q: Text = "", supply_item_id: IdQuery = None) -> Any:
-    rows = list(db.scalars(dispatch.contracts(principal, q=q, item_id=supply_item_id).limit(500)))
-    return dispatch.contract_reads(db, rows)
+def list_contracts(db: DB, principal: CurrentPrincipal, q: Text = "", supply_item_id: IdQuery = None,
+                   page: PageNo = 1, per_page: PerPage = 500) -> Any:
+    """One page of the filtered contracts; the header ``X-Total-Count`` holds how many there are in all."""
+    stmt = dispatch.contracts(principal, q=q, item_id=supply_item_id)
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return JSONResponse([r.model_dump(mode="json") for r in dispatch.contract_reads(db, rows)],
+                        headers={"X-Total-Count": str(total)})
 
 
 @router.post("/contracts", response_model=ContractRead, status_code=201)

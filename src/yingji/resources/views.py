@@ -22,7 +22,7 @@ from yingji.i18n import N_, gettext
 from yingji.resources import defaults, dispatch, insurance, ledger, nearby, records, shelters, supplies, teams
 from yingji.resources import schemas as S
 from yingji.resources.common import qty, today, untag
-from yingji.resources.models import Lot, SupplyItem, TeamInsurance, Warehouse
+from yingji.resources.models import Lot, SupplyItem, Warehouse
 from yingji.web.deps import DB, CurrentPrincipal, IdPath
 from yingji.web.templating import render
 
@@ -107,7 +107,7 @@ def _list_page(request: Request, db: DB, principal: Principal, *, title: str, ta
     """A list page (or, with ``export=xlsx``, the whole filtered list). ``prepare(rows)``, when given, is called
     with the rows about to be shown or exported, before the columns read them (lookups for those rows)."""
     if export == "xlsx":
-        rows = db.scalars(stmt.limit(xlsx.MAX_IMPORT_ROWS)).all()
+        rows = db.scalars(xlsx.bounded(stmt)).all()
         if prepare is not None:
             prepare(rows)
         data = xlsx.export([c.label for c in columns], ([c.get(r) for c in columns] for r in rows), title=filename)
@@ -208,7 +208,11 @@ def _team_columns(db: DB, unit_names: dict[int, str]) -> list[Col]:
 def teams_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "", kind: Code = "",
                capability: Code = "", readiness: Code = "", page: PageNo = 1, export: Export = "") -> Response:
     stmt = teams.teams(principal, q=q, kind=kind, capability=capability, readiness=readiness)
-    names = _unit_names(db, db.scalars(stmt.with_only_columns(teams.Team.unit_id).limit(2000)))
+    names: dict[int, str] = {}
+
+    def prepare(rows: list[Any]) -> None:  # unit names of the rows shown or exported
+        names.update(_unit_names(db, [t.unit_id for t in rows]))
+
     form = [_unit_field(db, principal), Field("name", N_("name"), required=True),
             Field("kind", N_("type"), "select", _choices(S.TEAM_KINDS), required=True),
             Field("capabilities", N_("capabilities"), "select", _choices(S.CAPABILITIES), multiple=True),
@@ -223,7 +227,7 @@ def teams_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = 
                Field("readiness", N_("readiness"), "select", _choices(S.READINESS), value=readiness)]
     return _list_page(request, db, principal, title=N_("Rescue teams"), table_id="teams", stmt=stmt,
                       columns=_team_columns(db, names), page=page, export=export, filename="teams", q=q,
-                      filters=filters, form=form, action="/resources/teams",
+                      filters=filters, form=form, action="/resources/teams", prepare=prepare,
                       extra_params=f"&kind={kind}&capability={capability}&readiness={readiness}")
 
 
@@ -277,8 +281,11 @@ def insurance_page(request: Request, db: DB, principal: CurrentPrincipal, q: Tex
     rule = defaults.rule(db, defaults.INSURANCE_NOTICE)
     notice, on = int(rule.value), today()
     stmt = insurance.policies(principal, q=q, team_id=team, state=state, notice_days=notice)
-    team_names = supplies.names(db, teams.Team, db.scalars(stmt.with_only_columns(TeamInsurance.team_id)
-                                                           .limit(2000)))
+    team_names: dict[int, str] = {}
+
+    def prepare(rows: list[Any]) -> None:  # team names of the rows shown or exported
+        team_names.update(supplies.names(db, teams.Team, [p.team_id for p in rows]))
+
     columns = [Col(N_("team"), lambda p: team_names.get(p.team_id, ""), lambda p: f"/resources/teams/{p.team_id}"),
                Col(N_("kind of insurance"), lambda p: gettext(S.INSURANCE_KINDS[p.kind])),
                Col(N_("insurer"), lambda p: p.insurer), Col(N_("policy number"), lambda p: p.policy_no),
@@ -297,7 +304,7 @@ def insurance_page(request: Request, db: DB, principal: CurrentPrincipal, q: Tex
                Field("team_id", N_("team"), "select", visible_teams, value=team or "")]
     return _list_page(request, db, principal, title=N_("Insurance of team members"), table_id="insurance",
                       stmt=stmt, columns=columns, page=page, export=export, filename="insurance", q=q,
-                      filters=filters, form=form, action="/resources/insurance",
+                      filters=filters, form=form, action="/resources/insurance", prepare=prepare,
                       note=gettext("Cover ending within %(n)s days is flagged.") % {"n": notice}
                       + f" ({rule.source})",
                       extra_params=f"&state={_quote(state)}&team_id={team or ''}")
@@ -313,9 +320,13 @@ async def create_insurance_form(request: Request, db: DB, principal: CurrentPrin
 def agreements_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "", page: PageNo = 1,
                     export: Export = "") -> Response:
     stmt = teams.agreements(principal, q=q)
-    rows = list(db.scalars(stmt.limit(2000)))
-    firms = _unit_names(db, [a.unit_id for a in rows])
-    team_names = supplies.names(db, teams.Team, [a.team_id for a in rows])
+    firms: dict[int, str] = {}
+    team_names: dict[int, str] = {}
+
+    def prepare(rows: list[Any]) -> None:  # firm and team names of the rows shown or exported
+        firms.update(_unit_names(db, [a.unit_id for a in rows]))
+        team_names.update(supplies.names(db, teams.Team, [a.team_id for a in rows]))
+
     columns = [Col(N_("agreement"), lambda a: a.title), Col(N_("firm"), lambda a: firms.get(a.unit_id, "")),
                Col(N_("team"), lambda a: team_names.get(a.team_id, ""), lambda a: f"/resources/teams/{a.team_id}"),
                Col(N_("from"), lambda a: a.starts_on), Col(N_("until"), lambda a: a.ends_on),
@@ -328,7 +339,7 @@ def agreements_page(request: Request, db: DB, principal: CurrentPrincipal, q: Te
     notice = defaults.rule(db, defaults.AGREEMENT_NOTICE)
     return _list_page(request, db, principal, title=N_("Rescue agreements"), table_id="agreements", stmt=stmt,
                       columns=columns, page=page, export=export, filename="agreements", q=q, form=form,
-                      action="/resources/agreements",
+                      action="/resources/agreements", prepare=prepare,
                       note=gettext("Agreements ending within %(n)s days are flagged.") % {"n": notice.value}
                       + f" ({notice.source})")
 
@@ -400,12 +411,10 @@ def warehouse_page(request: Request, db: DB, principal: CurrentPrincipal, wareho
     found = supplies.get_warehouse(db, principal, warehouse_id)
     moves_stmt = ledger.movements(principal, warehouse_id=found.id)
     if export == "xlsx":
-        rows = db.scalars(moves_stmt.limit(xlsx.MAX_IMPORT_ROWS))
-        items = supplies.item_map(db, [])
+        rows = db.scalars(xlsx.bounded(moves_stmt))
         data = xlsx.export((N_("no."), N_("time"), N_("kind"), N_("lot"), N_("item"), N_("quantity"), N_("by"),
                             N_("note")), ([m.id, m.at, gettext(S.MOVEMENT_KINDS[m.kind]), m.lot_id, m.item_id,
                                            qty(m.delta_milli), m.actor_name, m.note] for m in rows), title="ledger")
-        del items
         return _xlsx_response(data, f"ledger-{found.id}.xlsx")
     lots = supplies.lots(db, principal, warehouse_id=found.id)
     stock = supplies.stock(db, principal, warehouse_id=found.id)
@@ -457,12 +466,16 @@ async def transfer_form(request: Request, db: DB, principal: CurrentPrincipal, l
     return _redirect(f"/resources/warehouses/{_lot_warehouse(db, principal, lot_id)}")
 
 
+PAGE_LOT_STATES = tuple(s or "all" for s in supplies.LOT_FILTER_STATES)
+
+
 @router.get("/lots", response_class=HTMLResponse)
 def lots_page(request: Request, db: DB, principal: CurrentPrincipal, state: Code = "attention",
               supply_item_id: OptionalId = "", warehouse_id: OptionalId = "", page: PageNo = 1,
               export: Export = "") -> Response:
-    if state not in supplies.LOT_FILTER_STATES:
+    if state not in PAGE_LOT_STATES:
         raise UserError("Unknown state.", field="state")
+    state = "" if state == "all" else state  # a page's blank values are dropped: "all" says all states
     item_id = _whole(supply_item_id, "supply_item_id")
     store_id = _whole(warehouse_id, "warehouse_id")
     if item_id:
@@ -488,7 +501,7 @@ def lots_page(request: Request, db: DB, principal: CurrentPrincipal, state: Code
                "all_items": _items(db, principal),
                "all_warehouses": list(db.scalars(supplies.warehouses(principal).limit(300))),
                "supply_item_id": item_id or "", "warehouse_id": store_id or "",
-               "params": f"state={_quote(state)}&supply_item_id={item_id or ''}&warehouse_id={store_id or ''}"}
+               "params": f"state={_quote(state or 'all')}&supply_item_id={item_id or ''}&warehouse_id={store_id or ''}"}
     return render(request, "resources/lots.html", context, active="resources")
 
 

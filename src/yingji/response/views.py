@@ -22,7 +22,7 @@ from yingji.core import roles, xlsx
 from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit
 from yingji.core.scope import scoped
-from yingji.core.service import MAX_PER_PAGE, paginate
+from yingji.core.service import EVERY_ROW, paginate
 from yingji.core.views import _form, parse_form
 from yingji.errors import UserError
 from yingji.i18n import N_, gettext
@@ -271,7 +271,7 @@ def tips_page(request: Request, db: DB, principal: CurrentPrincipal, settings: A
     units = dict(db.execute(select(Unit.id, Unit.name).where(Unit.kind.in_(("prefecture", "county")))).all())
     if export == "xlsx":
         local = _local(settings)
-        rows = paginate(db, stmt, TipRead, page=1, per_page=MAX_PER_PAGE).items
+        rows = paginate(db, stmt, TipRead, page=1, per_page=EVERY_ROW).items
         data = xlsx.export((N_("no."), N_("received at"), N_("occurred at"), N_("county"), N_("place"), N_("text"),
                             N_("reporter"), N_("phone"), N_("state"), N_("event no."), N_("reason"),
                             N_("dealt with by"), N_("dealt with at")),

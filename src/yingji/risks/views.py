@@ -19,7 +19,7 @@ from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit, User
 from yingji.core.schemas import TERRITORIAL_KINDS
 from yingji.core.scope import scoped
-from yingji.core.service import MAX_PER_PAGE, paginate
+from yingji.core.service import EVERY_ROW, MAX_PER_PAGE, paginate
 from yingji.core.views import _form, parse_form
 from yingji.errors import NotFound, UserError
 from yingji.i18n import N_, gettext
@@ -132,7 +132,7 @@ def hazards_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text 
                  page: PageNo = 1, export: Export = "") -> Response:
     stmt = hazards.hazards_statement(db, principal, q=q, kind=kind)
     if export == "xlsx":
-        rows = paginate(db, stmt, HazardRead, page=1, per_page=MAX_PER_PAGE).items
+        rows = paginate(db, stmt, HazardRead, page=1, per_page=EVERY_ROW).items
         names = common.unit_names(db, [h.unit_id for h in rows])
         data = xlsx.export((N_("name"), N_("kind"), N_("category"), N_("level"), N_("owner unit"), N_("address"),
                             N_("longitude"), N_("latitude")),
@@ -217,7 +217,7 @@ def risk_list_page(request: Request, db: DB, principal: CurrentPrincipal, area_i
         level = ""
     stmt = assessments.risk_list_statement(db, principal, area_id=area_id, level=level, q=q)
     if export == "xlsx":
-        rows = list(db.scalars(stmt.limit(20000)))
+        rows = list(db.scalars(xlsx.bounded(stmt)))
         names = common.unit_names(db, [r.unit_id for r in rows])
         data = xlsx.export((N_("area"), N_("risk"), N_("category"), N_("likelihood"), N_("consequence"), N_("score"),
                             N_("level"), N_("measures"), N_("responsible")),
@@ -288,7 +288,7 @@ def inspections_page(request: Request, db: DB, principal: CurrentPrincipal, q: T
                      page: PageNo = 1, export: Export = "") -> Response:
     stmt = inspections.inspections_statement(db, principal, q=q, kind=kind if kind in inspections.KIND_LABELS else "")
     if export == "xlsx":
-        rows = paginate(db, stmt, InspectionRead, page=1, per_page=MAX_PER_PAGE).items
+        rows = paginate(db, stmt, InspectionRead, page=1, per_page=EVERY_ROW).items
         names = common.unit_names(db, [i.unit_id for i in rows])
         data = xlsx.export((N_("inspection"), N_("kind"), N_("unit"), N_("inspected at"), N_("note")),
                            ([i.title, gettext(inspections.KIND_LABELS[i.kind]), names.get(i.unit_id, ""),
@@ -338,7 +338,7 @@ def findings_page(request: Request, db: DB, principal: CurrentPrincipal, status:
     status = status if status in inspections.STATE_LABELS else ""
     stmt = inspections.findings_statement(db, principal, status=status, overdue=overdue, q=q)
     if export == "xlsx":
-        rows = paginate(db, stmt, FindingRead, page=1, per_page=MAX_PER_PAGE).items
+        rows = paginate(db, stmt, FindingRead, page=1, per_page=EVERY_ROW).items
         names = common.unit_names(db, [f.unit_id for f in rows])
         data = xlsx.export((N_("unit"), N_("hidden hazard"), N_("severity"), N_("deadline"), N_("responsible"),
                             N_("state"), N_("rectified at"), N_("closed at"), N_("escalated at")),
@@ -504,7 +504,7 @@ def sensors_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text 
                  page: PageNo = 1, export: Export = "") -> Response:
     stmt = sensors.sensors_statement(db, principal, q=q, kind=kind if kind in SENSOR_KINDS else "")
     if export == "xlsx":
-        rows = paginate(db, stmt, SensorRead, page=1, per_page=MAX_PER_PAGE).items
+        rows = paginate(db, stmt, SensorRead, page=1, per_page=EVERY_ROW).items
         names = common.unit_names(db, [s.unit_id for s in rows])
         data = xlsx.export((N_("sensor"), N_("kind"), N_("unit"), N_("blue"), N_("yellow"), N_("orange"), N_("red"),
                             N_("last reading"), N_("last value"), N_("level")),

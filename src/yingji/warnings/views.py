@@ -20,7 +20,7 @@ from yingji.core.api import _xlsx_response
 from yingji.core.models import Unit, User
 from yingji.core.schemas import TERRITORIAL_KINDS
 from yingji.core.scope import scoped
-from yingji.core.service import MAX_PER_PAGE, paginate
+from yingji.core.service import EVERY_ROW, paginate
 from yingji.core.views import _form, parse_form
 from yingji.errors import TooLarge, UserError, validation_message
 from yingji.i18n import N_, gettext
@@ -75,7 +75,7 @@ def index(request: Request, db: DB, principal: CurrentPrincipal, settings: AppSe
     colour = colour if colour in COLOURS else ""
     stmt = service.list_alerts(principal, status=status, colour=colour, q=q)
     if export == "xlsx":
-        result = paginate(db, stmt, AlertRow, page=1, per_page=MAX_PER_PAGE)
+        result = paginate(db, stmt, AlertRow, page=1, per_page=EVERY_ROW)
         names = _unit_names(db, [a.unit_id for a in result.items])
 
         def local(value: datetime | None) -> str:

@@ -44,6 +44,13 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
+def _without_blanks(query: bytes) -> bytes:
+    """A page's query string without its blank values. A filter form sends every field, ``unit_id=`` for
+    "all units" and ``year=`` for a field left empty: a blank value is no value, not a wrong one."""
+    parts = [part for part in query.split(b"&") if part and not part.endswith(b"=")]
+    return b"&".join(parts)
+
+
 class RequestContextMiddleware:
     """Gives each request an id, a language and a CSRF cookie.
 
@@ -71,6 +78,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "GET" and scope.get("query_string") and not scope["path"].startswith("/api/"):
+            scope["query_string"] = _without_blanks(scope["query_string"])
         cookies = _cookies(scope)
         state = scope.setdefault("state", {})
         state["request_id"] = (_header(scope, b"x-request-id") or uuid.uuid4().hex)[:64]
