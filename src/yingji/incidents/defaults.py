@@ -174,7 +174,7 @@ def load(session: Session, principal: Principal) -> int:
 class Rules:
     """The rules of one transaction, read once."""
 
-    def __init__(self, rows: list[IncidentRule]) -> None:
+    def __init__(self, rows: list[Any]) -> None:
         self.by_key = {r.key: r for r in rows}
 
     def value(self, key: str) -> int:
@@ -192,7 +192,9 @@ def rules(session: Session) -> Rules:
     cached = session.info.get("incident_rules")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    rows = list(session.scalars(select(IncidentRule)))
+    # Plain rows, not ORM objects: read-only here, and building 48 tracked objects per report cost more than
+    # the statement itself (bench/RESULTS.md).
+    rows: list[Any] = list(session.execute(select(IncidentRule.__table__)).all())
     have = {r.key for r in rows}
     rows += [IncidentRule(**r) for r in RULES if r["key"] not in have]  # a database `yingji init` has not filled
     found = session.info["incident_rules"] = Rules(rows)
@@ -204,7 +206,7 @@ def categories(session: Session) -> dict[str, IncidentCategory]:
     cached = session.info.get("incident_categories")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    rows = {c.code: c for c in session.scalars(select(IncidentCategory))}
+    rows: dict[str, Any] = {c.code: c for c in session.execute(select(IncidentCategory.__table__))}  # plain rows
     for row in CATEGORIES:
         if row["code"] not in rows:
             rows[row["code"]] = IncidentCategory(**row)
