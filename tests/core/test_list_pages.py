@@ -147,9 +147,9 @@ def test_an_export_holds_the_whole_filtered_list_whatever_the_page_size(app: Any
 def test_an_export_longer_than_an_export_holds_is_refused_with_a_message(app: Any, browser: Any,
                                                                          monkeypatch: Any) -> None:
     """Past MAX_EXPORT_ROWS an export is refused (400, in the user's language), never cut short."""
-    from yingji.core import xlsx
+    from yingji.core import service
 
-    monkeypatch.setattr(xlsx, "MAX_EXPORT_ROWS", 2)
+    monkeypatch.setattr(service, "MAX_EXPORT_ROWS", 2)
     client = browser("admin")
     refused = 0
     for path, (total, link) in sorted(_exports(app, client).items()):

@@ -23,7 +23,6 @@ from yingji.i18n import N_, gettext
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 20000
-MAX_EXPORT_ROWS = service.MAX_EXPORT_ROWS
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 
 
@@ -36,14 +35,14 @@ def bounded(stmt: Any) -> Any:
 def export(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "data") -> bytes:
     """One sheet: a header row (translated), then the rows. Times are written as text in ISO form.
 
-    More than MAX_EXPORT_ROWS rows are refused (400, in the user's language) rather than cut short."""
+    More than ``service.MAX_EXPORT_ROWS`` rows are refused (400, in the user's language) rather than cut short."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     sheet.append([gettext(h) for h in headers])
     for number, row in enumerate(rows, start=1):
-        if number > MAX_EXPORT_ROWS:
+        if number > service.MAX_EXPORT_ROWS:
             raise UserError("This list has more than %(n)s rows, more than one export holds. Narrow the filter "
-                            "(for example the time range) and export again.", field="export", n=MAX_EXPORT_ROWS)
+                            "(for example the time range) and export again.", field="export", n=service.MAX_EXPORT_ROWS)
         sheet.append([_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)

@@ -777,14 +777,6 @@ def _items(session: Session, principal: Principal, stmt: Any) -> list[QueueItem]
             for hop, event in session.execute(stmt)]
 
 
-def queue(session: Session, principal: Principal, *, include_done: bool = False,
-          f: QueueFilter | None = None) -> list[QueueItem]:
-    """What waits at the principal's desk, and (for offices above) what below must still reach them."""
-    if include_done:
-        return _items(session, principal, queue_statement(principal, f, done=True).limit(QUEUE_DONE_PER_PAGE))
-    return _items(session, principal, queue_statement(principal, f).limit(QUEUE_WAITING_MAX))
-
-
 def _count(session: Session, stmt: Any) -> int:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
