@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,7 +18,7 @@ from yingji.db import Database
 from yingji.errors import UserError, validation_message
 from yingji.i18n import N_
 from yingji.settings import Settings, get_settings
-from yingji.web import deps
+from yingji.web import deps, routing
 from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware
 
 log = logging.getLogger(__name__)
@@ -97,20 +97,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from yingji.core import views as core_views
     from yingji.web import public
 
-    app.include_router(public.router)
+    def include(router: APIRouter, prefix: str = "", dependencies: list[Any] | None = None) -> None:
+        app.include_router(router, prefix=prefix, dependencies=dependencies)
+        routing.guard(router, prefix)
+
+    include(public.router)
     # The principal first, so that even a refused form renders the signed-in page around the message.
     protected = [Depends(deps.require_principal), Depends(deps.csrf_guard)]
-    app.include_router(core_api.router, prefix="/api", dependencies=protected)
-    app.include_router(core_views.router, dependencies=protected)
+    include(core_api.router, prefix="/api", dependencies=protected)
+    include(core_views.router, dependencies=protected)
     public_paths = set(PUBLIC_PATHS)
     for _name, module in domains.parts("api") + domains.parts("views"):
         prefix = "/api" if module.__name__.endswith(".api") else ""
-        app.include_router(module.router, prefix=prefix, dependencies=protected)
+        include(module.router, prefix=prefix, dependencies=protected)
         if hasattr(module, "feed_router"):
             # Calendar programs and feed readers cannot sign in: a session, a bearer or a feed token.
-            app.include_router(module.feed_router, prefix=prefix, dependencies=[Depends(deps.csrf_guard)])
+            include(module.feed_router, prefix=prefix, dependencies=[Depends(deps.csrf_guard)])
         if hasattr(module, "public_router"):
-            app.include_router(module.public_router, prefix=prefix, dependencies=[Depends(deps.csrf_guard)])
+            include(module.public_router, prefix=prefix, dependencies=[Depends(deps.csrf_guard)])
             public_paths.update(prefix + route.path for route in module.public_router.routes)  # type: ignore[attr-defined]
     # Every route reachable without signing in (the scope tests walk everything else as anonymous).
     app.state.public_paths = frozenset(public_paths)

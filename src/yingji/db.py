@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, insert, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, make_transient_to_detached, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from yingji import clock
@@ -102,6 +102,50 @@ class Database:
             session.close()
 
 
+# --- rows written at once ----------------------------------------------------------------------------------
+
+_INSERTS: dict[Any, tuple[Any, list[str]]] = {}
+
+
+def insert_now(session: Session, obj: Any) -> Any:
+    """Write a new object's row at once with one INSERT … RETURNING and keep the object in the session as a
+    loaded, persistent row — without the unit of work's flush, which costs several times the statement.
+
+    For the few rows a hot submission writes. The object's columns are taken as set, the rest from their
+    defaults (as the flush would); relationships are not followed: give the foreign keys. Later changes to
+    the object are written by the ordinary flush."""
+    mapper = inspect(obj).mapper
+    table = mapper.local_table
+    if table not in _INSERTS:  # the key and what the database fills in itself come back
+        returned = [c for c in table.columns if c.primary_key or c.server_default is not None]
+        _INSERTS[table] = (insert(table).returning(*returned),
+                           [mapper.get_property_by_column(c).key for c in returned])
+    stmt, returned_keys = _INSERTS[table]
+    state = obj.__dict__
+    if any(rel.key in state for rel in mapper.relationships):
+        raise TypeError(f"insert_now({mapper.class_.__name__}): give foreign keys, not related objects")
+    values: dict[str, Any] = {}
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key in state:
+            values[column.key] = state[prop.key]
+        elif column.primary_key or column.server_default is not None:
+            continue
+        else:
+            default = column.default
+            if default is not None and not (default.is_callable or default.is_scalar):
+                raise TypeError(f"insert_now: {column} has a default made by the database")
+            value = None if default is None else default.arg(None) if default.is_callable else default.arg
+            setattr(obj, prop.key, value)
+            values[column.key] = value
+    row = session.execute(stmt, values).one()
+    for key, value in zip(returned_keys, row, strict=True):
+        setattr(obj, key, value)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
 # --- work to start once a transaction has committed ------------------------------------------------------
 
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
@@ -110,19 +154,20 @@ def on_commit(session: Session, callback: Callable[[], None]) -> None:
     transaction runs once. A callback that fails is logged: the jobs it kicks have a periodic sweep."""
     pending: dict[Callable[[], None], None] = session.info.setdefault("on_commit", {})
     pending[callback] = None
-    if not event.contains(session, "after_commit", _run_on_commit):
-        event.listen(session, "after_commit", _run_on_commit)
-        event.listen(session, "after_soft_rollback", _forget_on_commit)
 
 
+@event.listens_for(Session, "after_commit")
 def _run_on_commit(session: Session) -> None:
-    for callback in list(session.info.pop("on_commit", {})):
+    if "on_commit" not in session.info:
+        return
+    for callback in list(session.info.pop("on_commit")):
         try:
             callback()
         except Exception:  # noqa: BLE001 - the work is caught up by its job's sweep
             log.exception("could not start %s after the commit", getattr(callback, "__qualname__", callback))
 
 
+@event.listens_for(Session, "after_soft_rollback")
 def _forget_on_commit(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop("on_commit", None)

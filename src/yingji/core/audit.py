@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, event, inspect, select
+from sqlalchemy import Select, Table, event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from yingji import clock
 from yingji.core.models import AuditEntry
 from yingji.core.scope import Principal
 
@@ -33,29 +34,32 @@ def snapshot(obj: Any) -> dict[str, Any]:
     }
 
 
+_INSERT = insert(cast(Table, AuditEntry.__table__))
+
+
 def record(session: Session, principal: Principal, *, action: str, entity_type: str, entity_id: Any,
            unit_id: int | None, before: dict[str, Any] | None = None,
-           after: dict[str, Any] | None = None) -> AuditEntry:
-    """Add an audit entry to the current unit of work (never commits)."""
+           after: dict[str, Any] | None = None) -> None:
+    """Write an audit entry in the current transaction (never commits). The row is written at once as a
+    plain INSERT: an entry is never changed after, so it needs no place in the session's unit of work."""
     if before is not None and after is not None:
         changed = {k for k in after if before.get(k) != after.get(k)} | {k for k in before if k not in after}
         changed.discard("updated_at")
         before = {k: before.get(k) for k in sorted(changed)}
         after = {k: after.get(k) for k in sorted(changed)}
-    entry = AuditEntry(
-        request_id=principal.request_id,
-        actor_id=principal.user_id,
-        actor_name=principal.name,
-        actor_unit_id=principal.unit_id,
-        unit_id=unit_id,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        action=action,
-        before=before,
-        after=after,
-    )
-    session.add(entry)
-    return entry
+    session.execute(_INSERT, {
+        "at": clock.now(),
+        "request_id": principal.request_id,
+        "actor_id": principal.user_id,
+        "actor_name": principal.name,
+        "actor_unit_id": principal.unit_id,
+        "unit_id": unit_id,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "action": action,
+        "before": before,
+        "after": after,
+    })
 
 
 class AuditTamperingError(RuntimeError):

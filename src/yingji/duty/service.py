@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from yingji import clock
 from yingji.core import audit, notify, roles
-from yingji.core.models import AuditEntry, Unit, User
+from yingji.core.models import Unit, User
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped
 from yingji.core.service import paginate
 from yingji.duty import defaults
@@ -318,10 +318,7 @@ def fill_rotation(session: Session, principal: Principal, desk_id: int, data: Fi
     Slots that already have a shift are left alone (skipped); anything else that would overlap, or put
     a person on two desks at once, refuses the whole fill.
     """
-    if session.dirty or any(not isinstance(obj, AuditEntry) for obj in session.new):
-        session.flush()  # everything but audit entries must be visible to the checks below
-    with session.no_autoflush:  # audit entries of earlier fills are written together at the end
-        return _fill(session, principal, desk_id, data)
+    return _fill(session, principal, desk_id, data)
 
 
 def _fill(session: Session, principal: Principal, desk_id: int, data: FillRequest) -> FillResult:

@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,8 +53,10 @@ def check_key(key: str) -> str:
 
 
 def _insert(session: Session) -> Any:
+    """INSERT of a key as a plain statement on the table: an ORM insert would flush the session first."""
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IdempotentSubmission)
+    table = cast(Table, IdempotentSubmission.__table__)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _stored(session: Session, owner: str, key: str, request_hash: str) -> Answer | None:
@@ -123,7 +125,7 @@ def _submit(session: Session, principal: Principal, key: str | None, request_has
     claim = _insert(session).values(owner=owner, key=key, unit_id=principal.unit_id, request_hash=request_hash,
                                     status_code=answer.status_code, body=answer.body, created_at=clock.now())
     claimed = session.execute(claim.on_conflict_do_nothing(index_elements=["owner", "key"])
-                              .returning(IdempotentSubmission.id)).first()
+                              .returning(IdempotentSubmission.__table__.c.id)).first()
     if claimed is not None:
         return _committed(session, answer)
     session.rollback()  # the same key won a race: nothing of this run is kept

@@ -25,7 +25,7 @@ from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Attachment, Unit, User
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped, unit_in_scope
-from yingji.db import on_commit
+from yingji.db import insert_now, on_commit
 from yingji.duty import routing
 from yingji.errors import Conflict, PermissionDenied, UserError
 from yingji.i18n import gettext
@@ -176,10 +176,9 @@ def enter_write(session: Session) -> None:
                 break
             time.sleep(GATE_POLL)
     session.info["incident_gate"] = fd if fd is not None else -1
-    if not sa_event.contains(session, "after_transaction_end", _leave_write):
-        sa_event.listen(session, "after_transaction_end", _leave_write)
 
 
+@sa_event.listens_for(Session, "after_transaction_end")
 def _leave_write(session: Session, transaction: Any) -> None:
     if transaction.parent is not None or "incident_gate" not in session.info:
         return
@@ -217,13 +216,13 @@ def create_event(session: Session, principal: Principal, data: EventCreate) -> S
     # single writer lock) then lasts only as long as the inserts.
     desks = desks_for(session, place.id)
     enter_write(session)
+    # Its unit is the one just found in scope (recheck() would read the same row again). It is written with
+    # its first report's figures, in _file.
     event = Event(unit_id=place.id, title=data.title, category=data.category, subtype=data.subtype,
                   level=data.level, suggested_level=suggested, status="open", occurred_at=data.occurred_at,
                   lon=data.lon, lat=data.lat, address=data.address or "", description=data.description,
                   known_from="report", known_at=data.occurred_at, recorded_by_id=principal.user_id,
                   report_count=0)
-    session.add(event)  # its unit is the one just found in scope: recheck() would read the same row again
-    # Written with its report and hop in one flush (in route()).
     return _file(session, principal, event, data, kind="first", corrects=None, rules=rules, now=now, desks=desks)
 
 
@@ -302,7 +301,7 @@ def _file(session: Session, principal: Principal, event: Event, data: ReportFiel
     followups = session.scalar(select(func.count()).select_from(Report).where(
         Report.event_id == event.id, Report.kind == "followup")) if kind == "followup" else 0
     report = Report(
-        event=event, unit_id=reporter_unit_id, seq=event.report_count + 1, kind=kind,
+        event_id=event.id, unit_id=reporter_unit_id, seq=event.report_count + 1, kind=kind,
         followup_no=(followups or 0) + 1 if kind == "followup" else None,
         corrects_id=corrects.id if corrects is not None else None, reported_at=now,
         occurred_at=data.occurred_at or event.occurred_at, place_unit_id=event.unit_id,
@@ -317,20 +316,23 @@ def _file(session: Session, principal: Principal, event: Event, data: ReportFiel
         reporter_name=data.reporter_name or principal.name, reporter_phone=data.reporter_phone,
         reporter_id=principal.user_id, attachment_ids=list(data.attachment_ids),
         late_by=_late_by(event, rules, effective_level(level, suggested), now) if kind == "first" else None)
-    session.add(report)
-    # A new event's first report on time, without files, needs no ids before its hop: event, report and hop
-    # are then written in one flush (in _open_hop). Anything else is written now.
-    if event.id is not None or report.late_by or report.attachment_ids:
-        session.flush()
+    # The rows are written as they are made (insert_now): a submission writes few rows, and the unit of
+    # work's flush costs several times their statements. A new event is written with its first report's
+    # figures; an event already there is changed through the session.
+    before = None
+    if event.id is None:
+        _apply(event, report, now)
+        insert_now(session, event)
+        report.event_id = event.id
+    else:
+        before = audit.snapshot(event)
+        _apply(event, report, now)
+    insert_now(session, report)
     _claim_attachments(session, principal, report)
-    if event.known_from != "report" or kind != "first":
+    if before is not None:
         _answer_queries(session, event, report)
-    before = audit.snapshot(event) if kind != "first" or event.known_from != "report" else None
-    _apply(event, report, now)
     flags.on_report(session, principal, event, report, first, rules)
     hop = route(session, principal, event, report, rules, now, desks)
-    if report.id is None:
-        session.flush()
     audit.record(session, principal, action="create", entity_type="incident_report", entity_id=report.id,
                  unit_id=event.unit_id, after=audit.snapshot(report))
     audit.record(session, principal, action="update" if before is not None else "create",
@@ -461,7 +463,7 @@ def _open_hop(session: Session, principal: Principal, event: Event, report: Repo
               from_unit_id: int, stage: str, level: int, rules: defaults.Rules, now: datetime,
               signed: bool) -> Hop:
     limit = rules.limit(stage, level)
-    hop = Hop(event=event, report=report, unit_id=desk_unit.id, from_unit_id=from_unit_id, stage=stage,
+    hop = Hop(event_id=event.id, report_id=report.id, unit_id=desk_unit.id, from_unit_id=from_unit_id, stage=stage,
               level=level, must_forward=_must_forward(rules, stage, level), received_at=now,
               due_at=now + timedelta(seconds=limit), limit_seconds=limit)
     if signed:  # the desk reported itself: nobody there needs telling
@@ -469,8 +471,7 @@ def _open_hop(session: Session, principal: Principal, event: Event, report: Repo
         hop.dispatched_at = now
         if not hop.must_forward:
             hop.done_at = now
-    session.add(hop)
-    session.flush()
+    insert_now(session, hop)
     audit.record(session, principal, action="create", entity_type="incident_hop", entity_id=hop.id,
                  unit_id=hop.unit_id, after=audit.snapshot(hop))
     if not signed:
