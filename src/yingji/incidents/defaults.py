@@ -187,6 +187,10 @@ class Rules:
         return [r for r in self.by_key.values() if r.kind == "grade" and r.applies_to == applies_to]
 
 
+_ALL_RULES = select(IncidentRule.__table__)
+_ALL_CATEGORIES = select(IncidentCategory.__table__)
+
+
 def rules(session: Session) -> Rules:
     """The rules, read once per transaction (kept in the session until it ends)."""
     cached = session.info.get("incident_rules")
@@ -194,7 +198,7 @@ def rules(session: Session) -> Rules:
         return cached  # type: ignore[no-any-return]
     # Plain rows, not ORM objects: read-only here, and building 48 tracked objects per report cost more than
     # the statement itself (bench/RESULTS.md).
-    rows: list[Any] = list(session.execute(select(IncidentRule.__table__)).all())
+    rows: list[Any] = list(session.execute(_ALL_RULES).all())
     have = {r.key for r in rows}
     rows += [IncidentRule(**r) for r in RULES if r["key"] not in have]  # a database `yingji init` has not filled
     found = session.info["incident_rules"] = Rules(rows)
@@ -206,7 +210,7 @@ def categories(session: Session) -> dict[str, IncidentCategory]:
     cached = session.info.get("incident_categories")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    rows: dict[str, Any] = {c.code: c for c in session.execute(select(IncidentCategory.__table__))}  # plain rows
+    rows: dict[str, Any] = {c.code: c for c in session.execute(_ALL_CATEGORIES)}  # plain rows
     for row in CATEGORIES:
         if row["code"] not in rows:
             rows[row["code"]] = IncidentCategory(**row)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,9 +59,12 @@ def _insert(session: Session) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+_STORED = (select(IdempotentSubmission.request_hash, IdempotentSubmission.status_code, IdempotentSubmission.body)
+           .where(IdempotentSubmission.owner == bindparam("owner"), IdempotentSubmission.key == bindparam("key")))
+
+
 def _stored(session: Session, owner: str, key: str, request_hash: str) -> Answer | None:
-    row = session.scalar(select(IdempotentSubmission).where(IdempotentSubmission.owner == owner,
-                                                            IdempotentSubmission.key == key))
+    row = session.execute(_STORED, {"owner": owner, "key": key}).first()
     if row is None:
         return None
     if row.request_hash != request_hash:
