@@ -4,6 +4,7 @@ gaps and signing on. Plain functions taking a session and a principal; they neve
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -54,18 +55,25 @@ def at_local(day: date, minute_of_day: int, zone: ZoneInfo) -> datetime:
 
 def slots(desk: DutyDesk, start: date, end: date, zone: ZoneInfo) -> list[tuple[date, str, datetime, datetime]]:
     """The shifts of ``desk``'s pattern for the local dates start..end (inclusive)."""
+    return list(_slots(desk.pattern, desk.day_start, desk.night_start, start, end, zone))
+
+
+@functools.lru_cache(maxsize=64)
+def _slots(pattern: str, day_start: int, night_start: int, start: date, end: date,
+           zone: ZoneInfo) -> tuple[tuple[date, str, datetime, datetime], ...]:
+    """Desks of one pattern share their slots: filling many desks at once computes them once."""
     days = [start + timedelta(days=i) for i in range((end - start).days + 2)]
-    starts = _local_times(days, desk.day_start, zone)
+    starts = _local_times(days, day_start, zone)
     out = []
-    if desk.pattern == "day_night":
-        nights = _local_times(days, desk.night_start, zone)
+    if pattern == "day_night":
+        nights = _local_times(days, night_start, zone)
         for i, day in enumerate(days[:-1]):
             out.append((day, "day", starts[i], nights[i]))
             out.append((day, "night", nights[i], starts[i + 1]))
     else:
         for i, day in enumerate(days[:-1]):
             out.append((day, "24h", starts[i], starts[i + 1]))
-    return out
+    return tuple(out)
 
 
 def _local_times(days: list[date], minute_of_day: int, zone: ZoneInfo) -> list[datetime]:
@@ -353,6 +361,7 @@ SHIFT_COLUMNS = ("desk_id", "unit_id", "kind", "local_date", "starts_at", "ends_
                  "officer_id", "leader_id")
 
 
+@functools.lru_cache(maxsize=8192)  # desks of one pattern share their instants
 def _sqlite_time(value: datetime) -> str:
     """The text SQLAlchemy's SQLite DATETIME stores (UTC, microseconds always written), so that string
     comparisons in SQL agree with rows written through the ORM."""
@@ -370,9 +379,9 @@ def insert_shifts(session: Session, rows: list[tuple[Any, ...]]) -> None:
         return
     # A shift's end is the next one's start: each instant is formatted once.
     texts = {value: _sqlite_time(value) for value in {r[4] for r in rows} | {r[5] for r in rows}}
+    days = {day: day.isoformat() for day in {r[3] for r in rows}}
     stamp = _sqlite_time(rows[0][6])
-    values = [(r[0], r[1], r[2], r[3].isoformat(), texts[r[4]], texts[r[5]], stamp, stamp, r[8], r[9])
-              for r in rows]
+    values = [(r[0], r[1], r[2], days[r[3]], texts[r[4]], texts[r[5]], stamp, stamp, r[8], r[9]) for r in rows]
     marks = ", ".join("?" * len(SHIFT_COLUMNS))
     connection.exec_driver_sql(f"INSERT INTO duty_shift ({', '.join(SHIFT_COLUMNS)}) VALUES ({marks})", values)
 
@@ -382,6 +391,7 @@ def _plan_rows(desk: DutyDesk, planned: list[tuple[date, str, datetime, datetime
                leaders: list[int]) -> tuple[list[tuple[Any, ...]], int]:
     """Rows (in SHIFT_COLUMNS order) for the free slots: officers take turns by slot, leaders by local day."""
     now = clock.now()
+    desk_id, unit_id = desk.id, desk.unit_id  # read once: an attribute of a mapped object costs a call
     rows: list[tuple[Any, ...]] = []
     others = list(existing.values())
     skipped, day_no, last_day = 0, -1, None
@@ -394,7 +404,7 @@ def _plan_rows(desk: DutyDesk, planned: list[tuple[date, str, datetime, datetime
         if others and any(s.starts_at < ends_at and s.ends_at > starts_at for s in others):
             raise Conflict("This shift overlaps another shift of the desk (%(start)s).", field="start",
                            start=_local_text(starts_at))
-        rows.append((desk.id, desk.unit_id, kind, local_day, starts_at, ends_at, now, now,
+        rows.append((desk_id, unit_id, kind, local_day, starts_at, ends_at, now, now,
                      officers[turn % len(officers)] if officers else None,
                      leaders[day_no % len(leaders)] if leaders else None))
     return rows, skipped
