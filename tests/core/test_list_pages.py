@@ -107,7 +107,6 @@ EXPORT_DIFFERS = {
     "/incidents/queue": "the pager counts the done hops; the export holds the waiting ones too",
     "/preparedness/coverage": "the pager counts areas (a column per kind); the export has a row per area and kind",
     "/warnings/channels": "the pager counts the rules; the export holds the channel settings above them too",
-    "/risks/assessments": "its export is the risk list the assessments make (/risks/list), counted there",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from yingji.core import audit, roles
@@ -24,13 +24,25 @@ LEVEL_COLOURS = {"major": "red", "large": "orange", "general": "yellow", "low": 
 CATEGORY_LABELS = {1: N_("natural disaster"), 2: N_("accident"), 3: N_("public health"), 4: N_("social security")}
 
 
-def list_assessments(session: Session, principal: Principal, *, q: str = "", page: int = 1,
-                     per_page: int = 50) -> Page[AssessmentRead]:
+def assessments_statement(principal: Principal, *, q: str = "") -> Select[RiskAssessment]:
+    """The assessments in scope, the latest year first (the list, its pages and its export)."""
     stmt = scoped(select(RiskAssessment), principal)
     if q:
         stmt = stmt.where(RiskAssessment.title.ilike(f"%{q}%"))
-    return paginate(session, stmt.order_by(RiskAssessment.year.desc(), RiskAssessment.id.desc()), AssessmentRead,
-                    page=page, per_page=per_page)
+    return stmt.order_by(RiskAssessment.year.desc(), RiskAssessment.id.desc())
+
+
+def list_assessments(session: Session, principal: Principal, *, q: str = "", page: int = 1,
+                     per_page: int = 50) -> Page[AssessmentRead]:
+    return paginate(session, assessments_statement(principal, q=q), AssessmentRead, page=page, per_page=per_page)
+
+
+def item_counts(session: Session, assessment_ids: list[int]) -> dict[int, int]:
+    """How many risks each assessment lists."""
+    if not assessment_ids:
+        return {}
+    return dict(session.execute(select(RiskItem.assessment_id, func.count()).where(
+        RiskItem.assessment_id.in_(assessment_ids)).group_by(RiskItem.assessment_id)).tuples().all())
 
 
 def get(session: Session, principal: Principal, assessment_id: int, action: str = roles.READ) -> RiskAssessment:

@@ -177,7 +177,15 @@ def attach_rules(db: DB, principal: CurrentPrincipal, settings: AppSettings, haz
 
 @router.get("/assessments", response_class=HTMLResponse)
 def assessments_page(request: Request, db: DB, principal: CurrentPrincipal, q: Text = "",
-                     page: PageNo = 1) -> Response:
+                     page: PageNo = 1, export: Export = "") -> Response:
+    if export == "xlsx":
+        rows = list(db.scalars(xlsx.bounded(assessments.assessments_statement(principal, q=q))))
+        names = common.unit_names(db, [a.unit_id for a in rows])
+        counts = assessments.item_counts(db, [a.id for a in rows])
+        data = xlsx.export((N_("title"), N_("area"), N_("year"), N_("risks listed"), N_("note")),
+                           ([a.title, names.get(a.unit_id, ""), a.year, counts.get(a.id, 0), a.note] for a in rows),
+                           title="risk assessments")
+        return _xlsx_response(data, "risk-assessments.xlsx")
     result = assessments.list_assessments(db, principal, q=q, page=page, per_page=PER_PAGE)
     return _page(request, "risks/assessments.html", _ctx(
         request, principal, result=result, q=q,
