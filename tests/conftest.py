@@ -13,8 +13,10 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 _TMP = Path(tempfile.mkdtemp(prefix="yingji-tests-"))
 os.environ.setdefault("YINGJI_VAR_DIR", str(_TMP / "var"))
@@ -64,6 +66,8 @@ def template_url() -> Iterator[str]:
     else:
         url = f"sqlite:///{_TMP / 'template.db'}"
     database = Database(_settings(url, _TMP / "template-var"))
+    global _DEMO_DAY
+    _DEMO_DAY = _local_day(clock.now())
     migrate.upgrade(database.engine)
     with database.unit_of_work() as session:
         domains.load_defaults(session, system_principal("tests"))
@@ -126,10 +130,27 @@ def app(settings: Settings, database: Database) -> Any:
     return create_app(settings, database)
 
 
+_DEMO_DAY: date | None = None  # the local day the demo data's relative dates ("ends in 20 days") count from
+
+
+def _local_day(instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(Settings().tz)).date()
+
+
+def _clock_on_the_demo_day() -> datetime:
+    """The real clock, moved back by whole days when local midnight has passed since the demo was built,
+    so that a run crossing midnight sees the demo's dates as they were written."""
+    real = datetime.now(UTC)
+    if _DEMO_DAY is None:
+        return real
+    return real - timedelta(days=(_local_day(real) - _DEMO_DAY).days)
+
+
 @pytest.fixture(autouse=True)
 def _restore_clock() -> Iterator[None]:
+    clock.set_clock(_clock_on_the_demo_day)
     yield
-    clock.set_clock(None)
+    clock.set_clock(_clock_on_the_demo_day)
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
