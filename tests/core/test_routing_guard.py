@@ -10,21 +10,29 @@ from fastapi import APIRouter
 from starlette.routing import Match
 
 from tests.scope_checker import api_routes
-from yingji.web.routing import guard, literal_prefix
+from yingji.web.routing import gate_for, guard
 
 
-@pytest.mark.parametrize(("paths", "prefix"), [
-    (["/api/incidents", "/api/incidents/{event_id}", "/api/incidents/queue"], "/api/incidents"),
-    (["/api/duty/desks", "/api/duty/shifts/{shift_id}"], "/api/duty"),
-    (["/incidents/{event_id}/reports"], "/incidents"),
-    (["/{page}", "/login"], ""),
-    (["/", "/login"], ""),
-    (["/risks", "/resources"], ""),
-    (["/api/risks", "/api/risks-x"], "/api"),  # whole segments only
-    ([], ""),
+@pytest.mark.parametrize(("paths", "admitted", "refused"), [
+    (["/api/incidents", "/api/incidents/{event_id}", "/api/incidents/queue"],
+     ["/api/incidents", "/api/incidents/", "/api/incidents/7", "/api/incidents/queue/x"],
+     ["/api/incidentsx", "/api", "/api/duty", "/incidents"]),
+    (["/api/ping", "/api/units/{unit_id}", "/api/units.xlsx"],  # several prefixes in one router
+     ["/api/ping", "/api/units/1", "/api/units.xlsx", "/api/units"], ["/api/incidents", "/api/unit", "/ping"]),
+    (["/", "/login", "/units/{unit_id}"],  # wholly literal short routes admit only themselves
+     ["/", "/login", "/login/", "/units/3", "/units"], ["/login/x", "/loginx", "/incidents", "/api/units/3"]),
+    (["/files/{path:path}"], ["/files/", "/files/a/b"], ["/file", "/api/files/a"]),
 ])
-def test_the_literal_prefix_is_whole_segments_before_any_parameter(paths: list[str], prefix: str) -> None:
-    assert literal_prefix(paths) == prefix
+def test_a_gate_admits_what_its_routes_could_match(paths: list[str], admitted: list[str],
+                                                   refused: list[str]) -> None:
+    gate = gate_for(paths)
+    assert gate is not None
+    assert [p for p in admitted if not gate.admits(p)] == []
+    assert [p for p in refused if gate.admits(p)] == []
+
+
+def test_a_route_starting_with_a_parameter_leaves_its_router_unguarded() -> None:
+    assert gate_for(["/login", "/{page}"]) is None
 
 
 def _scope(method: str, path: str) -> dict[str, Any]:
@@ -48,7 +56,7 @@ def test_guarded_and_unguarded_matching_agree_on_every_path(app: Any) -> None:
     guarded = 0
     for candidate in app.router.routes:
         router = getattr(candidate, "original_router", None)
-        if router is None or not getattr(router, "guarded_prefix", None):
+        if router is None or getattr(router, "gate", None) is None:
             continue
         guarded += 1
         full = 0
@@ -59,17 +67,18 @@ def test_guarded_and_unguarded_matching_agree_on_every_path(app: Any) -> None:
                 without = candidate.matches(_scope(method, path))[0]
             finally:
                 router.matches = saved
-            assert with_guard == without, (router.guarded_prefix, method, path)
+            assert with_guard == without, (router.gate, method, path)
             full += with_guard == Match.FULL
-        assert full > 0, router.guarded_prefix  # each guarded router still answers its own paths
+        assert full > 0, router.gate  # each guarded router still answers its own paths
     assert guarded >= 20
 
 
-def test_a_router_is_guarded_for_one_prefix() -> None:
+def test_a_router_is_guarded_once_for_where_it_is_included() -> None:
     router = APIRouter(prefix="/x")
     router.add_api_route("/y", lambda: None)
     router.add_api_route("/z/{n}", lambda n: None)
-    assert guard(router, "/api") == "/api/x"
-    assert guard(router, "/api") == "/api/x"  # another application including it the same way
+    gate = guard(router, "/api")
+    assert gate == gate_for(["/api/x/y", "/api/x/z/{n}"])
+    assert guard(router, "/api") == gate  # another application including it the same way
     with pytest.raises(ValueError):
         guard(router, "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yingji import clock
@@ -210,3 +210,15 @@ class OutboxAttempt(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     permanent: Mapped[bool] = mapped_column(Boolean, default=False)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TableStamp(Base):
+    """A stamp per watched table, replaced by a trigger in the transaction of every change to it (a fresh
+    random number on SQLite, the next value of a sequence on PostgreSQL: a rolled-back change's stamp is never
+    seen again). Processes keep what they read from those tables while the stamp they read stays the same
+    (:mod:`yingji.core.stamps`)."""
+
+    __tablename__ = "table_stamp"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -7,13 +7,14 @@ indistinguishable from a row that does not exist.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, false, select
+from sqlalchemy import Select, and_, bindparam, false, select
 from sqlalchemy.orm import Session, aliased
 
-from yingji.core import roles
+from yingji.core import roles, stamps
 from yingji.core.models import Unit
 from yingji.errors import NotFound, PermissionDenied
 
@@ -96,6 +97,55 @@ def get_scoped(session: Session, principal: Principal, model: type[T], id_: Any,
 
 def unit_in_scope(session: Session, principal: Principal, unit_id: int, action: str = roles.READ) -> Unit:
     return get_scoped(session, principal, Unit, unit_id, action)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A unit's place in the tree: what scope checks and routing need of it."""
+
+    id: int
+    kind: str
+    path: str
+
+
+_PLACES = select(Unit.id, Unit.kind, Unit.path).where(Unit.id.in_(bindparam("ids", expanding=True)))
+
+
+def places(session: Session, ids: Iterable[int]) -> dict[int, Place]:
+    """The places of the units that exist among ``ids``, from what this process keeps of the tree (read from
+    the database the first time a unit is asked for under the tree's current stamp)."""
+    return _places(session, stamps.kept(session, "unit", dict), ids)
+
+
+def lineage(session: Session, unit_id: int) -> list[Place]:
+    """The unit and its ancestors, root first; empty when the unit does not exist."""
+    known: dict[int, Place] = stamps.kept(session, "unit", dict)
+    unit = _places(session, known, (unit_id,)).get(unit_id)
+    if unit is None:
+        return []
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    found = _places(session, known, ids)
+    return [found[i] for i in ids if i in found]
+
+
+def _places(session: Session, known: dict[int, Place], ids: Iterable[int]) -> dict[int, Place]:
+    wanted = list(ids)
+    missing = [i for i in wanted if i not in known]
+    if missing:
+        for row in session.execute(_PLACES, {"ids": missing}):
+            known[row.id] = Place(row.id, row.kind, row.path)
+    return {i: known[i] for i in wanted if i in known}
+
+
+def place_in_scope(session: Session, principal: Principal, unit_id: int, action: str = roles.READ) -> Place:
+    """:func:`unit_in_scope` for callers that need only the unit's place: NotFound when the unit does not exist
+    or lies outside the principal's subtree."""
+    principal.require(action)
+    found = places(session, (unit_id,)).get(unit_id)
+    if found is None or not (principal.is_global or (principal.unit_path
+                                                     and found.path.startswith(principal.unit_path))):
+        raise NotFound("Not found, or not within your area.")
+    return found
 
 
 def recheck(session: Session, principal: Principal, obj: Any) -> None:

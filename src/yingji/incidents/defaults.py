@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.core import defaults as core_defaults
+from yingji.core import stamps
 from yingji.core.scope import Principal
 from yingji.incidents.models import IncidentCategory, IncidentRule
 
@@ -192,29 +193,39 @@ _ALL_CATEGORIES = select(IncidentCategory.__table__)
 
 
 def rules(session: Session) -> Rules:
-    """The rules, read once per transaction (kept in the session until it ends)."""
+    """The rules, kept in the session until it ends and in the process while the table's stamp holds
+    (:mod:`yingji.core.stamps`)."""
     cached = session.info.get("incident_rules")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    found = session.info["incident_rules"] = stamps.kept(session, "incident_rule", lambda: _read_rules(session))
+    return found
+
+
+def _read_rules(session: Session) -> Rules:
     # Plain rows, not ORM objects: read-only here, and building 48 tracked objects per report cost more than
     # the statement itself (bench/RESULTS.md).
     rows: list[Any] = list(session.execute(_ALL_RULES).all())
     have = {r.key for r in rows}
     rows += [IncidentRule(**r) for r in RULES if r["key"] not in have]  # a database `yingji init` has not filled
-    found = session.info["incident_rules"] = Rules(rows)
-    return found
+    return Rules(rows)
 
 
 def categories(session: Session) -> dict[str, IncidentCategory]:
-    """The classification, read once per transaction."""
+    """The classification, kept as the rules are (:func:`rules`). Nobody changes the dict returned."""
     cached = session.info.get("incident_categories")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    found = session.info["incident_categories"] = stamps.kept(session, "incident_category",
+                                                              lambda: _read_categories(session))
+    return found
+
+
+def _read_categories(session: Session) -> dict[str, IncidentCategory]:
     rows: dict[str, Any] = {c.code: c for c in session.execute(_ALL_CATEGORIES)}  # plain rows
     for row in CATEGORIES:
         if row["code"] not in rows:
             rows[row["code"]] = IncidentCategory(**row)
-    session.info["incident_categories"] = rows
     return rows
 
 

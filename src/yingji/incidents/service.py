@@ -24,10 +24,21 @@ from sqlalchemy.orm import Session, aliased
 from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Attachment, Unit, User
-from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped, unit_in_scope
+from yingji.core.scope import (
+    Place,
+    Principal,
+    get_scoped,
+    in_subtree,
+    lineage,
+    place_in_scope,
+    places,
+    recheck,
+    scoped,
+    unit_in_scope,
+)
 from yingji.db import insert_now, on_commit
 from yingji.duty import routing
-from yingji.errors import Conflict, PermissionDenied, UserError
+from yingji.errors import Conflict, NotFound, PermissionDenied, UserError
 from yingji.i18n import gettext
 from yingji.incidents import defaults, flags
 from yingji.incidents.models import Event, EventQuery, Flag, Hop, IncidentCategory, Report
@@ -68,18 +79,18 @@ def effective_level(level: int | None, suggested: int | None) -> int:
 
 # --- the tree ----------------------------------------------------------------------------------------------
 
-def chain(session: Session, unit_id: int) -> list[Unit]:
-    """The unit and its ancestors, root first."""
-    unit = session.get_one(Unit, unit_id)
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
-    found = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]
+def chain(session: Session, unit_id: int) -> list[Place]:
+    """The unit and its ancestors, root first (from the tree this process keeps)."""
+    found = lineage(session, unit_id)
+    if not found:
+        raise NotFound("Not found, or not within your area.")
+    return found
 
 
 @dataclass
 class Desks:
-    county: Unit | None
-    prefecture: Unit | None
+    county: Place | None
+    prefecture: Place | None
 
 
 def desks_for(session: Session, unit_id: int) -> Desks:
@@ -89,7 +100,7 @@ def desks_for(session: Session, unit_id: int) -> Desks:
     return Desks(county=county, prefecture=prefecture)
 
 
-def _is_within(path: str, ancestor: Unit) -> bool:
+def _is_within(path: str, ancestor: Place) -> bool:
     return path.startswith(ancestor.path)
 
 
@@ -205,7 +216,7 @@ def create_event(session: Session, principal: Principal, data: EventCreate) -> S
     unit_id = data.unit_id or principal.unit_id
     if unit_id is None:
         raise UserError("Choose the unit where it happened.", field="unit_id")
-    place = unit_in_scope(session, principal, unit_id, roles.REPORT)
+    place = place_in_scope(session, principal, unit_id, roles.REPORT)
     now = clock.now()
     check_occurred(data.occurred_at, now)
     check_classification(session, data.category, data.subtype)
@@ -446,7 +457,7 @@ def route(session: Session, principal: Principal, event: Event, report: Report, 
     if reporter_id == principal.unit_id and principal.unit_path:
         reporter_path = principal.unit_path
     else:
-        reporter_path = session.get_one(Unit, reporter_id).path
+        reporter_path = places(session, (reporter_id,))[reporter_id].path
     level = effective_level(report.level, report.suggested_level)
     if desks.county is not None and _is_within(reporter_path, desks.county):
         signed = reporter_id == desks.county.id
@@ -459,7 +470,7 @@ def route(session: Session, principal: Principal, event: Event, report: Report, 
     return None
 
 
-def _open_hop(session: Session, principal: Principal, event: Event, report: Report, desk_unit: Unit,
+def _open_hop(session: Session, principal: Principal, event: Event, report: Report, desk_unit: Place,
               from_unit_id: int, stage: str, level: int, rules: defaults.Rules, now: datetime,
               signed: bool) -> Hop:
     limit = rules.limit(stage, level)

@@ -2,61 +2,88 @@
 
 The application includes some 30 routers with over 600 routes, and the router tries them in order: a
 request for one of the last routers' paths was matched against every route before it (about 1.2 ms of
-CPU per request, bench/RESULTS.md). Each included router is given a guard: a path that does not start with
-the literal prefix all its routes share is not tried against any of them. Which route answers a path is
-unchanged — a router skipped this way could not have matched it.
+CPU per request, bench/RESULTS.md). Each included router is given a guard, a :class:`Gate` built from the
+literal segments its routes start with: a path none of them could start with is not tried against any of
+the router's routes. Which route answers a path is unchanged — a router skipped this way could not have
+matched it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
 
+DEPTH = 2  # leading path segments a gate looks at
 
-def literal_prefix(paths: Iterable[str]) -> str:
-    """The whole path segments every path starts with, up to the first segment holding a parameter."""
-    common: list[str] | None = None
+
+def _segments(path: str) -> tuple[str, ...]:
+    inner = path.strip("/")
+    return tuple(inner.split("/")) if inner else ()
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The paths a router's routes could match, told from their leading literal segments (those before the
+    first segment holding a parameter)."""
+
+    keys: frozenset[tuple[str, ...]]  # routes with at least DEPTH literal segments: their first DEPTH
+    exact: frozenset[tuple[str, ...]]  # routes wholly literal and shorter than that: all their segments
+    open: tuple[tuple[str, ...], ...]  # routes with fewer literal segments, then a parameter: those segments
+
+    def admits(self, path: str) -> bool:
+        segments = _segments(path)
+        if segments[:DEPTH] in self.keys or segments in self.exact:
+            return True
+        return any(segments[:len(start)] == start for start in self.open)
+
+
+def gate_for(paths: Iterable[str]) -> Gate | None:
+    """The gate of routes with these paths, or None when one of them could match any path (it starts with a
+    parameter)."""
+    keys: set[tuple[str, ...]] = set()
+    exact: set[tuple[str, ...]] = set()
+    opened: set[tuple[str, ...]] = set()
     for path in paths:
-        segments = []
-        for segment in path.strip("/").split("/"):
-            if "{" in segment or not segment:
-                break
-            segments.append(segment)
-        if common is None:
-            common = segments
+        segments = _segments(path)
+        literal = 0
+        while literal < len(segments) and "{" not in segments[literal]:
+            literal += 1
+        if literal >= DEPTH:
+            keys.add(segments[:DEPTH])
+        elif literal == len(segments):
+            exact.add(segments)
+        elif literal == 0:
+            return None
         else:
-            n = 0
-            while n < min(len(common), len(segments)) and common[n] == segments[n]:
-                n += 1
-            common = common[:n]
-        if not common:
-            return ""
-    return "/" + "/".join(common) if common else ""
+            opened.add(segments[:literal])
+    return Gate(frozenset(keys), frozenset(exact), tuple(sorted(opened)))
 
 
-def guard(router: APIRouter, mounted_at: str = "") -> str:
-    """Have the router answer "no match" at once for a path outside the prefix its routes share (as included
-    under ``mounted_at``). Returns the prefix ("" when its routes share none: nothing to guard)."""
-    prefix = literal_prefix(mounted_at + getattr(route, "path", "") for route in router.routes)
-    if not prefix:
-        return ""
-    already = getattr(router, "guarded_prefix", None)
+def guard(router: APIRouter, mounted_at: str = "") -> Gate | None:
+    """Have the router answer "no match" at once for a path none of its routes could match (as included under
+    ``mounted_at``). Returns its gate (None: nothing to guard)."""
+    paths = [mounted_at + route.path if hasattr(route, "path") else "/{any}" for route in router.routes]
+    gate = gate_for(paths) if paths else None
+    if gate is None:
+        return None
+    already = getattr(router, "gate", None)
     if already is not None:  # the same module-level router in another application (the tests build many)
-        if already != prefix:
-            raise ValueError(f"a router guarded for {already} is included under {prefix}")
-        return prefix
+        if already != gate:
+            raise ValueError(f"a router guarded for {already} is included again elsewhere ({gate})")
+        return gate
     inner = router.matches
+    admits = gate.admits
 
     def matches(scope: Scope) -> tuple[Match, Any]:
-        path = get_route_path(scope)
-        if path == prefix or path.startswith(prefix + "/"):
+        if admits(get_route_path(scope)):
             return inner(scope)
         return Match.NONE, {}
 
     router.matches = matches  # type: ignore[method-assign]
-    router.guarded_prefix = prefix  # type: ignore[attr-defined]
-    return prefix
+    router.gate = gate  # type: ignore[attr-defined]
+    return gate
