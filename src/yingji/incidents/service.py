@@ -79,14 +79,6 @@ def effective_level(level: int | None, suggested: int | None) -> int:
 
 # --- the tree ----------------------------------------------------------------------------------------------
 
-def chain(session: Session, unit_id: int) -> list[Place]:
-    """The unit and its ancestors, root first (from the tree this process keeps)."""
-    found = lineage(session, unit_id)
-    if not found:
-        raise NotFound("Not found, or not within your area.")
-    return found
-
-
 @dataclass
 class Desks:
     county: Place | None
@@ -94,7 +86,10 @@ class Desks:
 
 
 def desks_for(session: Session, unit_id: int) -> Desks:
-    units = chain(session, unit_id)
+    """The county (or zone) and the prefecture above a unit, from the tree this process keeps."""
+    units = lineage(session, unit_id)
+    if not units:
+        raise NotFound("Not found, or not within your area.")
     county = next((u for u in reversed(units) if u.kind in COUNTY_KINDS), None)
     prefecture = next((u for u in units if u.kind == "prefecture"), None)
     return Desks(county=county, prefecture=prefecture)
