@@ -12,7 +12,6 @@ of before its change.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -27,7 +26,6 @@ T = TypeVar("T")
 _STAMP = select(TableStamp.stamp).where(TableStamp.name == bindparam("name"))
 _kept: dict[tuple[str, str], tuple[int, Any]] = {}  # (database, table) -> (stamp, what was built under it)
 _databases: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
-_lock = threading.Lock()
 
 
 def _database(session: Session) -> str:
@@ -58,12 +56,5 @@ def kept(session: Session, table: str, build: Callable[[], T]) -> T:
     if found is not None and found[0] == current:
         return found[1]  # type: ignore[no-any-return]
     value = build()
-    with _lock:
-        _kept[key] = (current, value)
+    _kept[key] = (current, value)  # one assignment: threads that built at once leave one of their equal values
     return value
-
-
-def forget() -> None:
-    """Drop everything kept in this process (tests)."""
-    with _lock:
-        _kept.clear()
