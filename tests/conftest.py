@@ -133,8 +133,11 @@ def app(settings: Settings, database: Database) -> Any:
 _DEMO_DAY: date | None = None  # the local day the demo data's relative dates ("ends in 20 days") count from
 
 
+_LOCAL_ZONE = ZoneInfo(Settings().tz)
+
+
 def _local_day(instant: datetime) -> date:
-    return instant.astimezone(ZoneInfo(Settings().tz)).date()
+    return instant.astimezone(_LOCAL_ZONE).date()
 
 
 def _clock_on_the_demo_day() -> datetime:
