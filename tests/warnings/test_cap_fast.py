@@ -61,7 +61,44 @@ POLYGONS = [  # (text of <polygon>, taken by fast_numbers?)
     ("١,٢ 3,4 5,6 ١,٢", False),  # digits other than ASCII
     ("1;2 3;4 5;6 1;2", False),
     ("1 2 3 4 5 6 1 2", False),
+    ("1.5,2.5 3.5,4.5 5.5,6.5 1.5,2.5", True),  # every number with its point: orjson reads them
+    ("-0.0,-2.25 3.0,4.125 5.0,-6.5 -0.0,-2.25", True),
+    ("1.5,2.5 3.5,4 5.5,6.5 1.5,2.5", True),  # one without a point: the standard scanner reads them all
+    ("1.5,2.5 3.5,4..5 5.5,6.5 1.5,2.5", False),
+    ("1.5,2.5 3.5,.5 5.5,6.5 1.5,2.5", False),
+    ("1.5,2.5 3.5,4. 5.5,6.5 1.5,2.5", False),
+    ("1.5,2.5 3.5,04.5 5.5,6.5 1.5,2.5", False),
+    ("1.5,2.5 3.5,4.5 5.5,6.5 1.5,2.5 7.5", False),
+    ("1.5,2.5 3.5,4.5,5.5 6.5,1.5 2.5", False),
+    ("90.0,180.0 -90.0,-180.0 0.0,0.0 90.0,180.0", True),
+    ("90.00000000000001,2.0 3.0,4.0 5.0,6.0 90.00000000000001,2.0", False),
+    ("1.0,-180.00000000000003 3.0,4.0 5.0,6.0 1.0,-180.00000000000003", False),
 ]
+
+
+def test_polygon_numbers_are_the_floats_float_reads() -> None:
+    """Both JSON readers give, for every number, the double ``float()`` gives (seeded random decimals of up to
+    20 significant digits, halfway cases and the range's edges among them)."""
+    rng = random.Random(2026)
+    edges = ["89.99999999999999999", "-90.000000000000001", "-89.999999999999999999", "0.30000000000000004",
+             "44.60000000000000142", "82.5000000000000000001", "-0.0", "0.0000001"]  # fmt: skip
+    for dotted in (True, False):
+        for _ in range(200):
+            numbers = []
+            for _ in range(rng.randrange(4, 60) * 2):
+                if rng.random() < 0.05:
+                    numbers.append(rng.choice(edges))
+                    continue
+                digits = rng.randrange(1, 21)
+                whole = str(rng.randrange(0, 90))
+                fraction = "".join(rng.choice("0123456789") for _ in range(digits))
+                sign = "-" if rng.random() < 0.3 else ""
+                numbers.append(f"{sign}{whole}.{fraction}" if dotted or rng.random() < 0.7 else f"{sign}{whole}")
+            numbers[-2:] = numbers[:2]
+            content = " ".join(f"{a},{b}" for a, b in zip(numbers[0::2], numbers[1::2], strict=True))
+            read = fast_numbers(content)
+            assert read is not None, content
+            assert [x.hex() for x in read] == [float(x).hex() for x in numbers], content
 
 
 def _run_polygon(content: str) -> tuple[list[tuple[float, float]] | None, list[str], list[str], list[str]]:

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 from lxml import etree
 
 from .model import (
@@ -68,8 +69,9 @@ RESOURCE_REQUIRED = ("resourceDesc", "mimeType")
 AREA_REQUIRED = ("areaDesc",)
 
 _FLOAT_EXTRAS = ("e", "E", "i", "I", "n", "N", "_")  # what float() takes beyond plain decimals (1e5, inf, nan, 1_0)
-_NUMBER_BYTES = b"0123456789.-"
+_SIGN_AND_DIGITS = b"0123456789-"
 _PAIR_SEP = b", "
+_DOTTED_PAIR_SEP = b".,. "
 _JSON_NUMBERS = json.JSONDecoder(parse_int=float)
 DECIMAL_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _TIME_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
@@ -386,31 +388,53 @@ def fast_numbers(content: str) -> list[float] | None:
     """``lat, lon, lat, lon, …`` of a well-formed polygon, checked at C speed (None: the slow path names the fault).
 
     ASCII without exponents/inf/nan/underscores; blank-separated ``number,number`` pairs (checked by
-    deleting the number characters and comparing what is left with ``", , …,"``); the numbers are
-    read by the JSON scanner, whose number syntax is narrower than CAP's (no ``+1``, ``.5``, ``1.``,
-    ``01``): those polygons, and anything else it refuses, take the slow path, as does any point out
-    of range. The count and the closing point are the caller's to check.
+    deleting the signs and digits and comparing what is left with ``".,. .,. …"`` or, once the points are
+    deleted too, with ``", , …,"``); the numbers are read by a JSON parser, whose number syntax is narrower
+    than CAP's (no ``+1``, ``.5``, ``1.``, ``01``): those polygons, and anything else it refuses, take the
+    slow path, as does any point out of range. When every number has its decimal point, orjson reads them
+    (each is a JSON float, read to the nearest double as ``float()`` reads it); otherwise the standard
+    library's scanner, told to make floats of whole numbers too. The count and the closing point are the
+    caller's to check.
     """
     if not content.isascii() or any(c in content for c in _FLOAT_EXTRAS):
         return None
-    body = content.strip()
-    separators = body.encode("ascii").translate(None, _NUMBER_BYTES)
-    if not _is_pair_separators(separators):
-        body = " ".join(body.split())  # other blanks between the pairs
-        separators = body.encode("ascii").translate(None, _NUMBER_BYTES)
-        if not _is_pair_separators(separators):
+    body = content.strip().encode("ascii")
+    shape = _shape(body.translate(None, _SIGN_AND_DIGITS))
+    if shape is None:
+        body = b" ".join(body.split())  # other blanks between the pairs
+        shape = _shape(body.translate(None, _SIGN_AND_DIGITS))
+        if shape is None:
             return None
+    dotted, count = shape
     try:
-        numbers: list[float] = _JSON_NUMBERS.decode("[" + body.replace(" ", ",") + "]")
+        numbers: list[float] = (
+            orjson.loads(b"[" + body.replace(b" ", b",") + b"]")
+            if dotted
+            else _JSON_NUMBERS.decode("[" + body.replace(b" ", b",").decode("ascii") + "]")
+        )
     except ValueError:
         return None
-    if len(numbers) != len(separators) + 1:
+    if len(numbers) != count:
         return None
     if min(numbers) < -90 or max(numbers) > 90:  # one pass each when every number is a valid latitude
         lats, lons = numbers[0::2], numbers[1::2]
         if min(lats) < -90 or max(lats) > 90 or min(lons) < -180 or max(lons) > 180:
             return None
     return numbers
+
+
+def _shape(marks: bytes) -> tuple[bool, int] | None:
+    """What is left of a polygon once its signs and digits are deleted, read as pairs with one blank between.
+
+    ``(True, numbers)`` for ``".,. .,. … .,."`` (every number has its decimal point), ``(False, numbers)``
+    for ``", , …,"`` once the points are deleted too, None for anything else."""
+    pairs = (len(marks) + 1) >> 2
+    if len(marks) & 3 == 3 and marks == _DOTTED_PAIR_SEP * (pairs - 1) + b".,.":
+        return True, pairs * 2
+    separators = marks.replace(b".", b"")
+    if _is_pair_separators(separators):
+        return False, len(separators) + 1
+    return None
 
 
 def _is_pair_separators(separators: bytes) -> bool:
