@@ -64,3 +64,29 @@ def test_a_record_naming_no_event_loses_the_reference_with_an_audit_entry(databa
     assert (entity_type, entity_id, action, actor) == (table, str(row_id), "update", f"migration {revision}")
     assert [json.loads(v) if isinstance(v, str) else v for v in (before, after)] == [{"event_id": missing},
                                                                                       {"event_id": None}]
+
+
+def test_roll_calls_made_before_0020_get_the_time_their_limit_passes(database: Any) -> None:
+    """0020 adds ``duty_roll_call.due_at``: a roll call already there gets its start plus its limit."""
+    from datetime import timedelta
+
+    from sqlalchemy import Boolean, Integer, String, column, insert, select, table
+
+    from yingji.db import UTCDateTime
+
+    engine = database.engine
+    migrate.downgrade(engine, "0019")
+    calls = table("duty_roll_call", column("id", Integer()), column("unit_id", Integer()),
+                  column("called_by_name", String()), column("started_at", UTCDateTime()),
+                  column("limit_seconds", Integer()), column("limit_source", String()), column("note", String()),
+                  column("unannounced", Boolean()), column("due_at", UTCDateTime()))
+    started = clock.now().replace(microsecond=250000)
+    with engine.begin() as conn:
+        unit = conn.execute(text("SELECT min(id) FROM unit")).scalar_one()
+        made = [conn.execute(insert(calls).values(unit_id=unit, called_by_name="x", started_at=started, limit_seconds=s,
+                                                  limit_source="", note="", unannounced=False).returning(calls.c.id)
+                             ).scalar_one() for s in (300, 900)]
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        due = dict(conn.execute(select(calls.c.id, calls.c.due_at).where(calls.c.id.in_(made))).all())
+    assert due == {made[0]: started + timedelta(seconds=300), made[1]: started + timedelta(seconds=900)}

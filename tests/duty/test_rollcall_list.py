@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from tests.conftest import audit_count, unit_id
-from tests.duty.helpers import desk_id, local
+from tests.duty.helpers import desk_id, local, set_now
 from yingji.duty.models import DutyDesk, RollCall, RollCallTarget
 
 LINK = re.compile(r'href="/duty/roll-calls/(\d+)"')
@@ -91,3 +91,61 @@ def test_roll_calls_refuse_bad_filters(browser: Any, session: Session) -> None:
     # a desk outside the reader's area is not found, as if it did not exist
     assert bole.get("/duty/roll-calls", params={"desk_id": desk_id(session, "652722")}).status_code == 404
     assert audit_count(session) == before
+
+
+def _answered_at(session: Session, desk: int, at: Any, answered: Any, *, closed: bool = False) -> int:
+    """A roll call made at ``at`` with a 300-second limit, its one desk answering at ``answered`` (None: silent)."""
+    call = RollCall(unit_id=unit_id(session, "652700"), called_by_name="测试点名", started_at=at, limit_seconds=300,
+                    fired_at=at, closed_at=at + timedelta(hours=1) if closed else None)
+    session.add(call)
+    session.flush()
+    session.add(RollCallTarget(roll_call_id=call.id, desk_id=desk, unit_id=session.get_one(DutyDesk, desk).unit_id,
+                               answered_at=answered))
+    return call.id
+
+
+def test_missed_and_late_roll_calls_at_the_limits_edge(browser: Any, session: Session) -> None:
+    jinghe = desk_id(session, "652722")
+    at = local(2030, 3, 10, 8)
+    limit = timedelta(seconds=300)
+    made = {
+        "silent": _answered_at(session, jinghe, at, None),
+        "at_limit": _answered_at(session, jinghe, at, at + limit),  # the limit itself is still in time
+        "after_limit": _answered_at(session, jinghe, at, at + limit + timedelta(seconds=1)),
+        "closed_silent": _answered_at(session, jinghe, at, None, closed=True),
+        "on_time": _answered_at(session, jinghe, at, at + timedelta(seconds=30)),
+    }
+    session.commit()
+    assert session.get_one(RollCall, made["silent"]).due_at == at + limit  # written with the row
+    span = {"date_from": "2030-03-10", "date_to": "2030-03-10"}
+    set_now(at + limit)
+    zhou = browser("zhou")
+    assert _ids(zhou, state="missed", **span) == [made["closed_silent"]]  # the silent one is still in time
+    assert _ids(zhou, state="late", **span) == [made["after_limit"]]
+    assert _ids(zhou, state="unanswered", **span) == [made["closed_silent"], made["silent"]]
+    set_now(at + limit + timedelta(microseconds=1))
+    assert _ids(zhou, state="missed", **span) == [made["closed_silent"], made["silent"]]
+    assert [r["status"] for r in zhou.get(f"/api/duty/roll-calls/{made['silent']}").json()["rows"]] == ["missing"]
+    page = zhou.get("/duty/roll-calls", params={"state": "missed", **span})
+    assert "有值班室超时未应答" in page.text and "有值班室超时后才应答" in page.text  # the filter's choices
+    export = zhou.get("/duty/roll-calls", params={"state": "late", "export": "xlsx", **span})
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))[1:]
+    assert [int(r[0]) for r in rows] == [made["after_limit"]]
+
+
+def test_a_scheduled_call_made_late_counts_its_limit_from_when_it_was_made(session: Session) -> None:
+    from yingji.duty import tasks
+
+    jinghe = desk_id(session, "652722")
+    at = local(2030, 3, 10, 8)
+    call = RollCall(unit_id=unit_id(session, "652700"), called_by_name="测试点名", started_at=at, limit_seconds=300,
+                    scheduled_for=at)
+    session.add(call)
+    session.flush()
+    session.add(RollCallTarget(roll_call_id=call.id, desk_id=jinghe, unit_id=session.get_one(DutyDesk, jinghe).unit_id))
+    session.commit()
+    set_now(at + timedelta(seconds=40))  # the job ran 40 seconds after the planned time
+    assert tasks.run_scheduled_roll_calls() == 1
+    session.expire_all()
+    made = session.get_one(RollCall, call.id)
+    assert made.started_at == at + timedelta(seconds=40) and made.due_at == at + timedelta(seconds=340)

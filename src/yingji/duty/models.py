@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -95,6 +96,12 @@ class DutySwap(Timestamped, Base):
     decided_at: Mapped[datetime | None]
 
 
+def _due(context: Any) -> datetime:
+    """A roll call's limit passes at its start plus the limit (the default when a row is written)."""
+    given = context.get_current_parameters()
+    return given["started_at"] + timedelta(seconds=given["limit_seconds"])  # type: ignore[no-any-return]
+
+
 class RollCall(Base):
     """A roll call (点名) made by an office over the desks below it."""
 
@@ -114,6 +121,9 @@ class RollCall(Base):
     scheduled_for: Mapped[datetime | None]
     unannounced: Mapped[bool] = mapped_column(Boolean, default=False)
     fired_at: Mapped[datetime | None] = mapped_column(index=True)
+    # started_at + limit_seconds, kept with them (set again when a scheduled call is made), so that lists can
+    # ask "who missed the limit" without date arithmetic in SQL. Answered at due_at itself is on time.
+    due_at: Mapped[datetime] = mapped_column(default=_due)
 
 
 class RollCallTarget(Base):

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from yingji import clock
@@ -114,6 +114,7 @@ def fire_due(session: Session, principal: Principal) -> int:
     for call in due:
         before = audit.snapshot(call)
         call.started_at = call.fired_at = now
+        call.due_at = now + timedelta(seconds=call.limit_seconds)
         rows = session.execute(select(RollCallTarget, DutyDesk).join(DutyDesk, DutyDesk.id == RollCallTarget.desk_id)
                                .where(RollCallTarget.roll_call_id == call.id).order_by(RollCallTarget.id)).all()
         for target, desk in rows:
@@ -123,14 +124,17 @@ def fire_due(session: Session, principal: Principal) -> int:
     return len(due)
 
 
-LIST_STATES = ("scheduled", "open", "closed", "unanswered", "answered")
+LIST_STATES = ("scheduled", "open", "closed", "unanswered", "missed", "late", "answered")
 
 
 def list_statement(principal: Principal, *, desk_id: int | None = None, since: datetime | None = None,
                    until: datetime | None = None, state: str = "") -> Any:
     """Roll calls in the principal's area, newest first: those that called ``desk_id``, made (or set) within
     [since, until), and in ``state`` — scheduled, open, closed, ``unanswered`` (made, and a called desk has
-    not answered) or ``answered`` (made, and every called desk answered)."""
+    not answered yet), ``missed`` (made, and a called desk has not answered though its limit has passed or the
+    call is closed: a desk "missing" in the bulletin), ``late`` (made, and a desk answered after the limit)
+    or ``answered`` (made, and every called desk answered). The limit itself is still in time, as in
+    :func:`status`."""
     if state and state not in LIST_STATES:
         raise UserError("Unknown status.", field="state")
     stmt = scoped(select(RollCall), principal)
@@ -149,6 +153,12 @@ def list_statement(principal: Principal, *, desk_id: int | None = None, since: d
         stmt = stmt.where(RollCall.fired_at.is_not(None), RollCall.closed_at.is_not(None))
     elif state == "unanswered":
         stmt = stmt.where(RollCall.fired_at.is_not(None), RollCall.id.in_(silent))
+    elif state == "missed":
+        passed = or_(RollCall.closed_at.is_not(None), RollCall.due_at < clock.now())
+        stmt = stmt.where(RollCall.fired_at.is_not(None), RollCall.id.in_(silent), passed)
+    elif state == "late":
+        late = exists().where(RollCallTarget.roll_call_id == RollCall.id, RollCallTarget.answered_at > RollCall.due_at)
+        stmt = stmt.where(RollCall.fired_at.is_not(None), late)
     elif state == "answered":
         stmt = stmt.where(RollCall.fired_at.is_not(None), RollCall.id.not_in(silent))
     return stmt.order_by(RollCall.id.desc())

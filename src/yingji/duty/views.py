@@ -400,7 +400,8 @@ def remove_officer_form(db: DB, principal: CurrentPrincipal, shift_officer_id: I
 # --- roll calls and bulletins --------------------------------------------------------------
 
 ROLL_CALL_STATES = {"scheduled": N_("scheduled"), "open": N_("open"), "closed": N_("closed"),
-                    "unanswered": N_("a desk has not answered"), "answered": N_("every desk answered")}
+                    "unanswered": N_("a desk has not answered"), "missed": N_("a desk missed the limit"),
+                    "late": N_("a desk answered late"), "answered": N_("every desk answered")}
 
 
 @router.get("/roll-calls", response_class=HTMLResponse)
