@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yingji import __version__, i18n, runtime
-from yingji.db import Database
+from yingji.db import Database, is_busy
 from yingji.errors import UserError, validation_message
 from yingji.i18n import N_
 from yingji.settings import Settings, get_settings
@@ -22,6 +22,7 @@ from yingji.web import deps, routing
 from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware
 
 log = logging.getLogger(__name__)
+BUSY_RETRY_AFTER = 5  # seconds, in the Retry-After of a 503 "database busy"
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 # The only routes reachable without signing in.
@@ -74,6 +75,18 @@ def install_error_handlers(app: FastAPI) -> None:
         # A safety net: bounds are checked at the edge, but no value may ever reach the user as a 500.
         log.warning("value out of range reached the database: %s", exc)
         return _error_response(request, 400, i18n.gettext("A value is out of range."))
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(request: Request, exc: OperationalError) -> Response:
+        # Another transaction held what this one needed for longer than YINGJI_DB_BUSY_SECONDS: nothing of
+        # this request is kept (the request's transaction is rolled back), and the client may simply retry.
+        if not is_busy(exc):
+            raise exc
+        log.warning("database busy, answered 503: %s", exc.orig)
+        response = _error_response(request, 503, i18n.gettext(
+            "The database is busy with other changes. Nothing was saved; try again in a moment."))
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

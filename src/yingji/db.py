@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -57,12 +59,12 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
     # 64 MiB of page cache per connection (the default 2 MiB thrashes once indexes outgrow it).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
@@ -70,14 +72,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
+    busy_ms = max(int(settings.db_busy_seconds * 1000), 1)
     if url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=16)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=busy_ms))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=16, max_overflow=8, pool_pre_ping=True)
+    return create_engine(url, pool_size=16, max_overflow=8, pool_pre_ping=True,
+                         connect_args={"options": f"-c lock_timeout={busy_ms:d}"})
+
+
+_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})  # lock_not_available, serialization_failure, deadlock
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "another transaction holds what this one needs": retrying later may
+    succeed (SQLite: the database is locked or busy; PostgreSQL: a lock timeout, a serialization failure or a
+    deadlock), as opposed to a fault that needs an operator."""
+    original = getattr(exc, "orig", None)
+    if original is None:
+        return False
+    if getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    message = str(original).lower()
+    return isinstance(original, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
 
 class Database:

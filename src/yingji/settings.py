@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     login_fail_limit_address: int = 20
     login_fail_window_minutes: int = 15
 
+    # How long a statement waits for a lock another transaction holds (SQLite's busy timeout, PostgreSQL's
+    # lock_timeout) before the request is answered "busy, try again" (503) with nothing saved.
+    db_busy_seconds: float = Field(default=10.0, gt=0, le=600)
+
     max_upload_mb: float = 50.0
     max_import_mb: float = 5.0
     max_body_mb: float = 60.0
