@@ -75,3 +75,19 @@ def test_request_body_over_the_server_limit_is_413(browser: Any, app: Any) -> No
 def test_upload_into_another_county_is_not_found(browser: Any, session: Session) -> None:
     response = post(browser("bole"), unit_id(session, "652722"), "x.jpg", JPEG)
     assert response.status_code == 404
+
+
+def test_a_record_whose_file_is_gone_is_a_clear_404(browser: Any, session: Session, settings: Any) -> None:
+    """A database restored without var/attachments (or a file removed by hand): the record is still listed,
+    and asking for its bytes says what is wrong instead of failing with a server error."""
+    village = unit_id(session, "652701100-V01")
+    township = browser("township")
+    meta = post(township, village, "landslide.jpg", JPEG).json()
+    digest = hashlib.sha256(JPEG).hexdigest()
+    (settings.attachments_dir / digest[:2] / digest[2:4] / digest).unlink()
+    message = zh("The file of this attachment is missing from the server's storage. Tell the system administrator.")
+    api = township.get(f"/api/attachments/{meta['id']}/download")
+    assert api.status_code == 404 and api.json()["detail"] == message
+    page = township.get(f"/files/{meta['id']}")
+    assert page.status_code == 404 and message in page.text
+    assert township.get(f"/api/attachments/{meta['id']}").status_code == 200  # the record itself is kept

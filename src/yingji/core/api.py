@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from yingji.core import accounts, attachments, audit, notify, service, xlsx
-from yingji.core.models import Unit
+from yingji.core.models import Attachment, Unit
 from yingji.core.schemas import (
     MAX_ID,
     AttachmentRead,
@@ -245,9 +246,13 @@ def attachment_meta(db: DB, principal: CurrentPrincipal, attachment_id: IdPath) 
 @router.get("/attachments/{attachment_id}/download", response_class=FileResponse)
 def download_attachment(db: DB, principal: CurrentPrincipal, settings: AppSettings,
                         attachment_id: IdPath) -> FileResponse:
-    row = attachments.get(db, principal, attachment_id)
-    return FileResponse(attachments.blob_path(settings, row.sha256), media_type=row.content_type,
-                        filename=row.filename, headers={"X-Content-Type-Options": "nosniff"})
+    return attachment_response(*attachments.stored_file(db, principal, settings, attachment_id))
+
+
+def attachment_response(row: Attachment, path: Path) -> FileResponse:
+    """An attachment's bytes, with its own name and the type sniffed when it was stored."""
+    return FileResponse(path, media_type=row.content_type, filename=row.filename,
+                        headers={"X-Content-Type-Options": "nosniff"})
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -14,10 +15,11 @@ from sqlalchemy.orm import Session
 from yingji.core import audit, roles
 from yingji.core.models import Attachment, Unit
 from yingji.core.scope import Principal, get_scoped, recheck, scoped
-from yingji.errors import TooLarge, Unsupported, UserError
+from yingji.errors import NotFound, TooLarge, Unsupported, UserError
 from yingji.i18n import N_
 from yingji.settings import Settings
 
+log = logging.getLogger(__name__)
 CHUNK = 1 << 16
 
 # Accepted kinds, recognised from their first bytes, never from the name or the browser's word.
@@ -110,6 +112,20 @@ def store(session: Session, principal: Principal, settings: Settings, *, stream:
 
 def get(session: Session, principal: Principal, attachment_id: int) -> Attachment:
     return get_scoped(session, principal, Attachment, attachment_id)
+
+
+def stored_file(session: Session, principal: Principal, settings: Settings, attachment_id: int) -> tuple[Attachment,
+                                                                                                          Path]:
+    """The attachment and the path of its bytes. A record whose file is not on disk (a database restored
+    without var/attachments, a file removed by hand) is a clear 404 naming the problem, logged for the
+    operator."""
+    row = get(session, principal, attachment_id)
+    path = blob_path(settings, row.sha256)
+    if not path.is_file():
+        log.error("attachment %s (%s) has no file at %s", row.id, row.filename, path)
+        raise NotFound("The file of this attachment is missing from the server's storage. "
+                       "Tell the system administrator.")
+    return row, path
 
 
 def list_for(session: Session, principal: Principal, *, unit_id: int | None = None, entity_type: str = "",

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from yingji.app import page_not_built
 from yingji.core import accounts, attachments, audit, notify, roles, service, xlsx
-from yingji.core.api import _xlsx_response
-from yingji.core.models import Attachment, Person, Unit, User
+from yingji.core.api import _xlsx_response, attachment_response
+from yingji.core.models import Person, Unit, User
 from yingji.core.schemas import (
     ENTERPRISE_SIZES,
     HIGH_RISK_INDUSTRIES,
@@ -249,11 +249,7 @@ def upload_form(db: DB, principal: CurrentPrincipal, settings: AppSettings, unit
 
 @router.get("/files/{attachment_id}")
 def file_download(db: DB, principal: CurrentPrincipal, settings: AppSettings, attachment_id: IdPath) -> Response:
-    from fastapi.responses import FileResponse
-
-    row: Attachment = attachments.get(db, principal, attachment_id)
-    return FileResponse(attachments.blob_path(settings, row.sha256), media_type=row.content_type,
-                        filename=row.filename, headers={"X-Content-Type-Options": "nosniff"})
+    return attachment_response(*attachments.stored_file(db, principal, settings, attachment_id))
 
 
 # --- users ---------------------------------------------------------------------------------
