@@ -114,8 +114,8 @@ def get(session: Session, principal: Principal, attachment_id: int) -> Attachmen
     return get_scoped(session, principal, Attachment, attachment_id)
 
 
-def stored_file(session: Session, principal: Principal, settings: Settings, attachment_id: int) -> tuple[Attachment,
-                                                                                                          Path]:
+def stored_file(session: Session, principal: Principal, settings: Settings,
+                attachment_id: int) -> tuple[Attachment, Path]:
     """The attachment and the path of its bytes. A record whose file is not on disk (a database restored
     without var/attachments, a file removed by hand) is a clear 404 naming the problem, logged for the
     operator."""
