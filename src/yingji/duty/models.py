@@ -96,10 +96,15 @@ class DutySwap(Timestamped, Base):
     decided_at: Mapped[datetime | None]
 
 
+def answer_due(started_at: datetime, limit_seconds: int) -> datetime:
+    """When a roll call's answer limit passes: its start plus the limit (answering at that moment is on time)."""
+    return started_at + timedelta(seconds=limit_seconds)
+
+
 def _due(context: Any) -> datetime:
-    """A roll call's limit passes at its start plus the limit (the default when a row is written)."""
+    """``due_at``'s default when a row is written, from the row's own start and limit."""
     given = context.get_current_parameters()
-    return given["started_at"] + timedelta(seconds=given["limit_seconds"])  # type: ignore[no-any-return]
+    return answer_due(given["started_at"], given["limit_seconds"])
 
 
 class RollCall(Base):

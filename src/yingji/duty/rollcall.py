@@ -17,7 +17,7 @@ from yingji.core.models import Unit, User
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped
 from yingji.core.service import paginate
 from yingji.duty import defaults
-from yingji.duty.models import DutyDesk, DutyMember, RollCall, RollCallTarget
+from yingji.duty.models import DutyDesk, DutyMember, RollCall, RollCallTarget, answer_due
 from yingji.duty.schemas import Bulletin, BulletinRow, MonthlyRow, RollCallCreate, RollCallRead
 from yingji.duty.service import current_shift
 from yingji.errors import Conflict, NotFound, PermissionDenied, UserError
@@ -114,7 +114,7 @@ def fire_due(session: Session, principal: Principal) -> int:
     for call in due:
         before = audit.snapshot(call)
         call.started_at = call.fired_at = now
-        call.due_at = now + timedelta(seconds=call.limit_seconds)
+        call.due_at = answer_due(now, call.limit_seconds)
         rows = session.execute(select(RollCallTarget, DutyDesk).join(DutyDesk, DutyDesk.id == RollCallTarget.desk_id)
                                .where(RollCallTarget.roll_call_id == call.id).order_by(RollCallTarget.id)).all()
         for target, desk in rows:
@@ -222,12 +222,11 @@ def status(call: RollCall, target: RollCallTarget, now: Any = None) -> tuple[str
     missing once the limit has passed or the call is closed, pending before."""
     if call.fired_at is None:
         return "scheduled", None
-    limit = timedelta(seconds=call.limit_seconds)
     if target.answered_at is not None:
-        delay = target.answered_at - call.started_at
-        return ("on_time" if delay <= limit else "late"), int(delay.total_seconds())
+        delay = int((target.answered_at - call.started_at).total_seconds())
+        return ("on_time" if target.answered_at <= call.due_at else "late"), delay
     now = now or clock.now()
-    if call.closed_at is not None or now - call.started_at > limit:
+    if call.closed_at is not None or now > call.due_at:
         return "missing", None
     return "pending", None
 

@@ -121,14 +121,13 @@ def _rollcalls(session: Session, unit: Unit, year: int) -> Measured:
 
     start, end = _year_bounds(year)
     place = aliased(Unit)
-    stmt = (select(RollCallTarget.roll_call_id, RollCallTarget.answered_at, RollCall.started_at, RollCall.limit_seconds)
+    stmt = (select(RollCallTarget.roll_call_id, RollCallTarget.answered_at, RollCall.started_at, RollCall.due_at)
             .join(RollCall, RollCall.id == RollCallTarget.roll_call_id).join(place, place.id == RollCallTarget.unit_id)
             .where(in_subtree(place.path, unit.path), RollCall.started_at >= start, RollCall.started_at < end,
                    RollCall.started_at <= clock.now())
             .where((RollCall.scheduled_for.is_(None)) | (RollCall.fired_at.is_not(None))))
     rows = session.execute(stmt).all()
-    late = [r for r in rows
-            if r.answered_at is None or (r.answered_at - r.started_at).total_seconds() > r.limit_seconds]
+    late = [r for r in rows if r.answered_at is None or r.answered_at > r.due_at]
     return Measured(_ratio(len(rows) - len(late), len(rows)), f"{len(rows) - len(late)}/{len(rows)}",
                     [Link(f"#{r.roll_call_id} {common.local_day(r.started_at).isoformat()}",
                           f"/duty/roll-calls/{r.roll_call_id}") for r in late])
