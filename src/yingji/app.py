@@ -59,6 +59,14 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def _roll_back(request: Request) -> None:
+    """End the request's failed transaction now, so that the error page (which reads the user's unread
+    notices) runs on a usable session. The middleware then has nothing to keep."""
+    session = getattr(request.state, "db", None)
+    if session is not None:
+        session.rollback()
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
@@ -74,6 +82,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def out_of_range(request: Request, exc: Exception) -> Response:
         # A safety net: bounds are checked at the edge, but no value may ever reach the user as a 500.
         log.warning("value out of range reached the database: %s", exc)
+        _roll_back(request)
         return _error_response(request, 400, i18n.gettext("A value is out of range."))
 
     @app.exception_handler(OperationalError)
@@ -83,6 +92,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if not is_busy(exc):
             raise exc
         log.warning("database busy, answered 503: %s", exc.orig)
+        _roll_back(request)
         response = _error_response(request, 503, i18n.gettext(
             "The database is busy with other changes. Nothing was saved; try again in a moment."))
         response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)

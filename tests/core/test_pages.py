@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import zh
+from yingji.web.deps import DB, CurrentPrincipal
 from yingji.web.templating import NAV, UNBUILT
 
 
@@ -117,3 +118,31 @@ def test_pages_are_chinese_first_whatever_the_browser_asks(browser: Any) -> None
     assert 'lang="zh-CN"' in page.text
     api = client.get("/api/units/999999", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert api.json()["detail"] == "Not found, or not within your area."
+
+
+def test_a_value_only_the_database_refuses_is_a_clear_page(app: Any, browser: Any, session: Any) -> None:
+    """The safety net behind the checks at the edge: a value that reaches the database and is refused there
+    (an integer beyond its column) is answered 400 on a full page in the user's language. The page is drawn
+    after the failed transaction is rolled back (it reads the user's notices), and nothing is kept."""
+    from fastapi import APIRouter
+    from sqlalchemy import select
+
+    from yingji.core.models import Unit
+
+    router = APIRouter()
+
+    @router.post("/test-only/overflow/{unit_id}")
+    def overflow(db: DB, principal: CurrentPrincipal, unit_id: int) -> None:
+        unit = db.get(Unit, unit_id)
+        assert unit is not None
+        unit.name, unit.depth = "改名不应保存", 2**70
+        db.flush()
+
+    app.include_router(router)
+    client = browser("bole")
+    township = session.scalar(select(Unit).where(Unit.code == "652701100"))
+    response = client.form(f"/test-only/overflow/{township.id}")
+    assert response.status_code == 400
+    assert zh("A value is out of range.") in response.text and zh("Units") in response.text
+    session.expire_all()
+    assert session.get(Unit, township.id).name == "小营盘镇"

@@ -76,7 +76,8 @@ def test_a_rule_changes_only_within_its_range_with_a_source(session: Any, case: 
     refusals = [(admin, case.minimum - 1, "测试", "This number is too small."),
                 (admin, case.maximum + 1, "测试", "This number is too large."),
                 (admin, case.minimum, "   ", "Say where the number comes from."),
-                (admin, case.minimum, "x" * (MAX_SOURCE + 1), "The source is too long (at most %(n)s characters).")]
+                (admin, case.minimum, "x" * (MAX_SOURCE + 1), "The source is too long (at most %(n)s characters)."),
+                (admin, case.minimum, "文件\x00第三条", "This text contains invisible control characters.")]
     for who, value, source, message in refusals:
         with pytest.raises(UserError) as refused:
             change(who, value, source)

@@ -71,6 +71,25 @@ def test_update_records_before_and_after(browser: Any, session: Session) -> None
     assert entry.after == {"leading_body": "小营盘镇应急委员会", "phone": "0909-1234567"}
 
 
+def test_update_refuses_an_unknown_enterprise_size_or_industry(browser: Any, session: Session) -> None:
+    """An edit is held to the same lists as a new unit (it once took any text, and PostgreSQL then refused
+    a long one as a server error)."""
+    client = browser("bole")
+    township = unit_id(session, "652701100")
+    before = audit_count(session)
+    for field, value in (("enterprise_size", "huge"), ("high_risk_industry", "a" * 5000)):
+        refused = client.api("PATCH", f"/api/units/{township}", json={field: value})
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+        page = client.form(f"/units/{township}/edit", {"name": "小营盘镇", field: value})
+        assert page.status_code == 400 and zh("Some fields are missing or not valid.") in page.text
+    assert audit_count(session) == before
+    kept = client.api("PATCH", f"/api/units/{township}", json={"enterprise_size": "small",
+                                                               "high_risk_industry": ""})
+    assert kept.status_code == 200
+    assert (kept.json()["enterprise_size"], kept.json()["high_risk_industry"]) == ("small", None)
+
+
 def test_move_rewrites_the_subtree_and_keeps_scope(browser: Any, session: Session) -> None:
     client = browser("bole")
     source = unit_id(session, "652701100")
@@ -203,6 +222,10 @@ def test_quotas_are_data_editable_by_the_prefecture_and_audited(browser: Any, se
     assert "博乐市" not in zhou.get("/units/staffing").text.split('id="quotas"')[0]
     bad = zhou.form(f"/units/staffing/quotas/{county.id}", {"min_staff": 4, "max_staff": 3, "source": "x"})
     assert bad.status_code == 400
+    before = audit_count(session)
+    hidden = zhou.form(f"/units/staffing/quotas/{county.id}", {"min_staff": 3, "max_staff": 4, "source": "纪要\x00"})
+    assert hidden.status_code == 400 and zh("This text contains invisible control characters.") in hidden.text
+    assert audit_count(session) == before
     ok = zhou.form(f"/units/staffing/quotas/{county.id}", {"min_staff": 3, "max_staff": 4,
                                                            "source": "州应急委会议纪要（测试）"})
     assert ok.status_code == 303

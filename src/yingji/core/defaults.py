@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from yingji.core import audit, roles
 from yingji.core.models import StaffingQuota
+from yingji.core.schemas import CONTROL_CHARACTERS
 from yingji.core.scope import Principal
 from yingji.errors import UserError
 
@@ -53,6 +54,19 @@ def load_missing(session: Session, principal: Principal, model: Any, key: str, r
 MAX_SOURCE = 2000  # characters: where a rule's number comes from
 
 
+def checked_source(source: str) -> str:
+    """Where a rule's number comes from, as it will be stored: spaces around it stripped, not empty, at most
+    MAX_SOURCE characters, no invisible control characters (PostgreSQL refuses a NUL in text)."""
+    source = source.strip()
+    if not source:
+        raise UserError("Say where the number comes from.", field="source")
+    if len(source) > MAX_SOURCE:
+        raise UserError("The source is too long (at most %(n)s characters).", field="source", n=MAX_SOURCE)
+    if CONTROL_CHARACTERS.search(source):
+        raise UserError("This text contains invisible control characters.", field="source")
+    return source
+
+
 def change_rule(session: Session, principal: Principal, row: Any, entity_type: str, value: int, source: str, *,
                 minimum: int = 1, maximum: int = 100000) -> Any:
     """The one way a rule's number is changed: by a role that edits rules (they hold for the whole
@@ -63,11 +77,7 @@ def change_rule(session: Session, principal: Principal, row: Any, entity_type: s
         raise UserError("This number is too small.", field="value")
     if value > maximum:
         raise UserError("This number is too large.", field="value")
-    source = source.strip()
-    if not source:
-        raise UserError("Say where the number comes from.", field="source")
-    if len(source) > MAX_SOURCE:
-        raise UserError("The source is too long (at most %(n)s characters).", field="source", n=MAX_SOURCE)
+    source = checked_source(source)
     before = audit.snapshot(row)
     row.value, row.source = value, source
     audit.record(session, principal, action="update", entity_type=entity_type, entity_id=row.id, unit_id=None,

@@ -23,7 +23,7 @@ HIGH_RISK_INDUSTRIES = ("hazardous_chemicals", "mining", "metallurgy", "firework
 PERSON_DUTIES = ("responsible", "staff", "contact")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Clean(BaseModel):
@@ -34,7 +34,7 @@ class Clean(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
-        if isinstance(value, str) and _CONTROL.search(value):
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             raise PydanticCustomError("control_characters", "text contains control characters")
         return value
 
@@ -44,6 +44,18 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     per_page: int
+
+
+def _enterprise_size(value: str | None) -> str | None:
+    if value and value not in ENTERPRISE_SIZES:
+        raise ValueError("unknown enterprise size")
+    return value or None
+
+
+def _high_risk_industry(value: str | None) -> str | None:
+    if value and value not in HIGH_RISK_INDUSTRIES:
+        raise ValueError("unknown high-risk industry")
+    return value or None
 
 
 class UnitBase(Clean):
@@ -71,19 +83,8 @@ class UnitBase(Clean):
             raise ValueError("unknown unit kind")
         return value
 
-    @field_validator("enterprise_size")
-    @classmethod
-    def _size(cls, value: str | None) -> str | None:
-        if value and value not in ENTERPRISE_SIZES:
-            raise ValueError("unknown enterprise size")
-        return value or None
-
-    @field_validator("high_risk_industry")
-    @classmethod
-    def _industry(cls, value: str | None) -> str | None:
-        if value and value not in HIGH_RISK_INDUSTRIES:
-            raise ValueError("unknown high-risk industry")
-        return value or None
+    check_size = field_validator("enterprise_size")(_enterprise_size)
+    check_industry = field_validator("high_risk_industry")(_high_risk_industry)
 
 
 class UnitCreate(UnitBase):
@@ -104,6 +105,9 @@ class UnitUpdate(Clean):
     valid_from: date | None = None
     valid_to: date | None = None
     note: str | None = Field(default=None, max_length=4000)
+
+    check_size = field_validator("enterprise_size")(_enterprise_size)
+    check_industry = field_validator("high_risk_industry")(_high_risk_industry)
 
 
 class UnitMove(BaseModel):

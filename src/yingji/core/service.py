@@ -11,7 +11,7 @@ from sqlalchemy import String, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from yingji.core import audit, roles
+from yingji.core import audit, defaults, roles
 from yingji.core.models import Person, StaffingQuota, Unit
 from yingji.core.schemas import (
     TERRITORIAL_KINDS,
@@ -265,10 +265,9 @@ def update_quota(session: Session, principal: Principal, quota_id: int, *, min_s
         raise NotFound("Not found, or not within your area.")
     if min_staff < 0 or (max_staff is not None and max_staff < min_staff):
         raise UserError("The maximum must not be below the minimum, and neither below zero.", field="max_staff")
-    if not source.strip():
-        raise UserError("Say where the number comes from.", field="source")
+    source = defaults.checked_source(source)
     before = audit.snapshot(quota)
-    quota.min_staff, quota.max_staff, quota.source = min_staff, max_staff, source.strip()
+    quota.min_staff, quota.max_staff, quota.source = min_staff, max_staff, source
     audit.record(session, principal, action="update", entity_type="staffing_quota", entity_id=quota.id,
                  unit_id=None, before=before, after=audit.snapshot(quota))
     return quota

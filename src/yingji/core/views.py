@@ -368,7 +368,7 @@ def change_password(request: Request, db: DB, principal: CurrentPrincipal,
 def create_token_form(request: Request, db: DB, principal: CurrentPrincipal,
                       name: Annotated[str, Form(max_length=100)],
                       days: Annotated[int | None, Form(ge=1, le=3650)] = None) -> Response:
-    _token, secret = accounts.create_token(db, principal, TokenCreate(name=name, days=days))
+    _token, secret = accounts.create_token(db, principal, parse_form(TokenCreate, {"name": name, "days": days}))
     return _account(request, db, principal, new_token=secret)
 
 

@@ -50,6 +50,7 @@ from yingji.preparedness.schemas import (
     PlanStatus,
     PublicityCreate,
     PublicityDone,
+    RuleUpdate,
     SiteAccredit,
     SiteAssessment,
     SiteCreate,
@@ -212,13 +213,9 @@ def rules_page(request: Request, db: DB, principal: CurrentPrincipal) -> Respons
 @router.post("/rules/{prep_rule_id}", response_class=HTMLResponse)
 async def update_rule_form(request: Request, db: DB, principal: CurrentPrincipal, prep_rule_id: IdPath) -> Response:
     values = await _form(request)
-    try:
-        threshold = float(values.get("threshold", ""))
-        param = int(values["param"]) if values.get("param") else None
-    except ValueError as exc:
-        raise UserError("Some fields are missing or not valid.", field="threshold") from exc
-    defaults.update_rule(db, principal, prep_rule_id, threshold=threshold, param=param,
-                         source=values.get("source", "")[:2000], active=values.get("active") == "on")
+    data = parse_form(RuleUpdate, {**values, "active": values.get("active") == "on"})
+    defaults.update_rule(db, principal, prep_rule_id, threshold=data.threshold, param=data.param,
+                         source=data.source, active=data.active)
     return _redirect("/preparedness/rules")
 
 
