@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, insert, inspect
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, false, insert, inspect, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, make_transient_to_detached, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -164,6 +164,30 @@ def insert_now(session: Session, obj: Any) -> Any:
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+# --- a change that checks first ------------------------------------------------------------------------------
+
+def lock_for_change(session: Session, obj: Any) -> None:
+    """Hold ``obj``'s row against other writers until this transaction ends, and read it again. A change that
+    checks the row's state first (not signed yet? still waiting for sign-off?) then sees what a concurrent
+    change of the same row committed, and refuses, instead of acting a second time on what it read before
+    (two leaders signing one warning at once would issue it twice).
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the row; the second of two such transactions waits for the first
+    to end. SQLite: the database's write lock, taken by an UPDATE that matches nothing (SQLite has one
+    writer at a time, and what a transaction reads after taking it is the latest commit). Call it before
+    changing ``obj``: changes not yet written are replaced by what is stored."""
+    table = inspect(obj).mapper.local_table
+    key = inspect(obj).identity
+    if key is None:
+        raise TypeError("lock_for_change: the object is not stored yet")
+    if session.get_bind().dialect.name == "sqlite":
+        pk = table.primary_key.columns.values()[0]
+        session.execute(update(table).where(false()).values({pk.key: pk}))
+    where = [c == v for c, v in zip(table.primary_key.columns, key, strict=True)]
+    session.execute(select(*table.primary_key.columns).where(*where).with_for_update())
+    session.refresh(obj)
 
 
 # --- work to start once a transaction has committed ------------------------------------------------------

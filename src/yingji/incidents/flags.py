@@ -20,6 +20,7 @@ from yingji import clock
 from yingji.core import audit, notify, roles
 from yingji.core.models import User
 from yingji.core.scope import Principal, get_scoped
+from yingji.db import lock_for_change
 from yingji.duty import routing
 from yingji.errors import Conflict, PermissionDenied
 from yingji.i18n import N_, gettext
@@ -253,6 +254,7 @@ def decide(session: Session, principal: Principal, flag_id: int, status: str, no
     flag = get_scoped(session, principal, Flag, flag_id, roles.WRITE)
     if not principal.is_global and principal.unit_id == flag.unit_id:
         raise PermissionDenied("The unit a flag concerns does not decide on it; the level above does.")
+    lock_for_change(session, flag)
     if flag.status != "open":
         raise Conflict("This flag has already been decided.")
     before = audit.snapshot(flag)

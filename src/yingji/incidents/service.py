@@ -36,7 +36,7 @@ from yingji.core.scope import (
     scoped,
     unit_in_scope,
 )
-from yingji.db import insert_now, on_commit
+from yingji.db import insert_now, lock_for_change, on_commit
 from yingji.duty import routing
 from yingji.errors import Conflict, NotFound, PermissionDenied, UserError
 from yingji.i18n import gettext
@@ -545,6 +545,16 @@ def dispatch_waiting(session: Session) -> bool:
     return session.scalar(select(Hop.id).where(Hop.dispatched_at.is_(None)).limit(1)) is not None
 
 
+def _hop_to_change(session: Session, principal: Principal, hop_id: int) -> Hop:
+    """The hop a desk signs for or forwards, held until the transaction ends and read again
+    (``lock_for_change``, after the SQLite gate): a double click or two officers at once do it once."""
+    hop = get_hop(session, principal, hop_id, roles.WRITE)
+    _require_desk(principal, hop)
+    enter_write(session)
+    lock_for_change(session, hop)
+    return hop
+
+
 def _require_desk(principal: Principal, hop: Hop) -> None:
     if not principal.is_global and principal.unit_id != hop.unit_id:
         raise PermissionDenied("Only the desk that received the report signs for it and forwards it.")
@@ -552,8 +562,7 @@ def _require_desk(principal: Principal, hop: Hop) -> None:
 
 def sign_hop(session: Session, principal: Principal, hop_id: int) -> Hop:
     """The desk signs for the report (签收): the duty routing stops escalating it."""
-    hop = get_hop(session, principal, hop_id, roles.WRITE)
-    _require_desk(principal, hop)
+    hop = _hop_to_change(session, principal, hop_id)
     if hop.signed_at is not None:
         raise Conflict("This report has already been signed for.")
     before = audit.snapshot(hop)
@@ -571,8 +580,7 @@ def sign_hop(session: Session, principal: Principal, hop_id: int) -> Hop:
 def forward_hop(session: Session, principal: Principal, hop_id: int, comment: str) -> Hop:
     """The desk forwards the report (上报) with its comment: from a county to the prefecture; from the
     prefecture toward the region, as an export. Returns the hop forwarded."""
-    hop = get_hop(session, principal, hop_id, roles.WRITE)
-    _require_desk(principal, hop)
+    hop = _hop_to_change(session, principal, hop_id)
     if hop.signed_at is None:
         raise Conflict("Sign for the report before forwarding it.")
     if hop.forwarded_at is not None:

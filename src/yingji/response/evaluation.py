@@ -21,6 +21,7 @@ from yingji import clock
 from yingji.core import attachments, audit, notify, roles
 from yingji.core.models import Unit, User
 from yingji.core.scope import Principal, get_scoped, recheck, scoped
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, Unsupported, UserError
 from yingji.i18n import N_
 from yingji.response import defaults
@@ -110,6 +111,7 @@ def get(session: Session, principal: Principal, evaluation_id: int) -> ResponseE
 
 def _open_report(session: Session, principal: Principal, event_id: int) -> tuple[ResponseEvaluation, bool]:
     found = event(session, principal, event_id, roles.WRITE)
+    lock_for_change(session, found)  # one report per event, written by one person at a time
     if not needs_evaluation(session, found.level):
         raise UserError("Evaluation reports are for events of level III or above; this event's level is below.",
                         field="event_id")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.scope import Principal, get_scoped, recheck, scoped
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, NotFound, PermissionDenied, UserError
 from yingji.response.common import actor_name, aware, event
 from yingji.response.models import ResponseOpinion, ResponseStatement
@@ -58,6 +59,7 @@ def draft(session: Session, principal: Principal, event_id: int, data: Statement
 
 def update(session: Session, principal: Principal, statement_id: int, data: StatementUpdate) -> ResponseStatement:
     row = get_statement(session, principal, statement_id, roles.WRITE)
+    lock_for_change(session, row)
     if row.status != "draft":
         raise Conflict("Only a draft can be changed; an approved statement stays as approved.")
     before = audit.snapshot(row)
@@ -76,6 +78,7 @@ def approve(session: Session, principal: Principal, statement_id: int) -> Respon
         get_statement(session, principal, statement_id)  # not found first, when it is not the principal's
         raise PermissionDenied("Only a spokesperson approves statements for publication.")
     row = get_statement(session, principal, statement_id, roles.PUBLISH)
+    lock_for_change(session, row)
     if row.status != "draft":
         raise Conflict("This statement has already been approved.")
     return _advance(session, principal, row, "approved")
@@ -86,6 +89,7 @@ def publish(session: Session, principal: Principal, statement_id: int) -> Respon
     row = get_statement(session, principal, statement_id)
     if not (principal.can(roles.PUBLISH) or principal.can(roles.WRITE)):
         raise PermissionDenied("Your role does not allow this action.")
+    lock_for_change(session, row)
     if row.status == "draft":
         raise Conflict("A statement is published only after a spokesperson has approved it.")
     if row.status == "published":

@@ -16,6 +16,7 @@ from yingji import clock
 from yingji.core import attachments, audit, roles
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, get_scoped, recheck, scoped, system_principal
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, NotFound, TooManyRequests, Unsupported, UserError
 from yingji.response import defaults
 from yingji.response.common import actor_name, aware, event
@@ -113,6 +114,7 @@ def get(session: Session, principal: Principal, tip_id: int) -> ResponseTip:
 
 def _open_for_decision(session: Session, principal: Principal, tip_id: int) -> ResponseTip:
     tip = get_scoped(session, principal, ResponseTip, tip_id, roles.WRITE)
+    lock_for_change(session, tip)
     if tip.status != "unverified":
         raise Conflict("This tip has already been dealt with.")
     return tip

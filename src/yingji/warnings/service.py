@@ -27,6 +27,7 @@ from yingji.core import audit, roles
 from yingji.core.models import Unit, User
 from yingji.core.schemas import TERRITORIAL_KINDS
 from yingji.core.scope import Principal, get_scoped, scoped, unit_in_scope
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, NotFound, PermissionDenied, UserError
 from yingji.i18n import N_
 from yingji.warnings import cap, defaults, targeting
@@ -65,6 +66,14 @@ class BadTimes(UserError):
 
 def get_alert(session: Session, principal: Principal, alert_id: int, action: str = roles.READ) -> Alert:
     return get_scoped(session, principal, Alert, alert_id, action)
+
+
+def _alert_to_change(session: Session, principal: Principal, alert_id: int, action: str) -> Alert:
+    """The alert a step changes, held until the step's transaction ends and read again (``lock_for_change``):
+    two people taking the same step at once — two leaders signing — do it once; the second is refused."""
+    alert = get_alert(session, principal, alert_id, action)
+    lock_for_change(session, alert)
+    return alert
 
 
 def list_alerts(principal: Principal, *, status: str = "", colour: str = "", q: str = "") -> Any:
@@ -232,7 +241,7 @@ def _snapshot(alert: Alert) -> dict[str, Any]:
 
 
 def update_draft(session: Session, principal: Principal, alert_id: int, data: AlertDraft) -> Alert:
-    alert = get_alert(session, principal, alert_id, roles.WRITE)
+    alert = _alert_to_change(session, principal, alert_id, roles.WRITE)
     if alert.status not in EDITABLE:
         raise Conflict(N_("Only a draft or a returned warning can be changed."))
     check_times(session, data.effective_at, data.expires_at, data.onset_at)
@@ -253,7 +262,7 @@ def update_draft(session: Session, principal: Principal, alert_id: int, data: Al
 
 
 def delete_draft(session: Session, principal: Principal, alert_id: int) -> None:
-    alert = get_alert(session, principal, alert_id, roles.WRITE)
+    alert = _alert_to_change(session, principal, alert_id, roles.WRITE)
     if alert.status not in EDITABLE:
         raise Conflict(N_("Only a draft or a returned warning can be deleted."))
     audit.record(session, principal, action="delete", entity_type="warning_alert", entity_id=alert.id,
@@ -282,7 +291,7 @@ def fast_track_applies(session: Session, alert: Alert) -> bool:
 
 def submit(session: Session, principal: Principal, alert_id: int, note: str = "") -> Alert:
     """The drafter sends the draft on: to review, or (red, fast track on) straight to sign-off."""
-    alert = get_alert(session, principal, alert_id, roles.WRITE)
+    alert = _alert_to_change(session, principal, alert_id, roles.WRITE)
     if alert.status not in EDITABLE:
         raise Conflict(N_("Only a draft or a returned warning can be submitted."))
     _check_ready(session, alert)
@@ -320,7 +329,7 @@ def review(session: Session, principal: Principal, alert_id: int, *, approve: bo
 
     On a fast-tracked red warning that is already signed (or issued), this records the review after."""
     principal.require(roles.REVIEW_WARNING)
-    alert = get_alert(session, principal, alert_id, roles.REVIEW_WARNING)
+    alert = _alert_to_change(session, principal, alert_id, roles.REVIEW_WARNING)
     late = alert.fast_track and alert.reviewed_by_id is None and alert.status in (AWAITING_SIGNOFF, ISSUED,
                                                                                    SUPERSEDED, CANCELLED)
     if alert.status != IN_REVIEW and not late:
@@ -349,7 +358,7 @@ def review(session: Session, principal: Principal, alert_id: int, *, approve: bo
 def sign(session: Session, principal: Principal, alert_id: int, *, approve: bool = True, note: str = "") -> Alert:
     """A leader signs the warning off (it is issued at once) or returns it."""
     principal.require(roles.SIGN_WARNING)
-    alert = get_alert(session, principal, alert_id, roles.SIGN_WARNING)
+    alert = _alert_to_change(session, principal, alert_id, roles.SIGN_WARNING)
     if alert.status != AWAITING_SIGNOFF:
         raise Conflict(N_("This warning is not waiting for sign-off."))
     _not_same(principal, alert, "sign")
@@ -551,7 +560,7 @@ def start_followup(session: Session, principal: Principal, alert_id: int, msg_ty
     """A new draft (Update or Cancel) referencing an issued alert, with its text and area copied."""
     if msg_type not in ("Update", "Cancel"):
         raise UserError(N_("This value is not one of the allowed choices."), field="msg_type")
-    earlier = get_alert(session, principal, alert_id, roles.WRITE)
+    earlier = _alert_to_change(session, principal, alert_id, roles.WRITE)
     if earlier.status != ISSUED or earlier.msg_type == "Cancel":
         raise Conflict(N_("Only a warning in force can be updated or cancelled."))
     pending = session.scalar(select(func.count()).select_from(Alert).where(

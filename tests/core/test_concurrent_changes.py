@@ -1,0 +1,179 @@
+"""Two people taking the same step at once: the step is done once and the second is refused, on both
+databases. ``db.lock_for_change`` holds the row until the first transaction ends and reads it again, so a
+change that checks first (not signed yet? waiting for sign-off?) sees what the other committed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.incidents import helpers as inc
+from tests.warnings import helpers as warn
+from yingji.core.models import AuditEntry, Unit
+from yingji.db import lock_for_change
+from yingji.errors import Conflict
+from yingji.incidents import service as incidents
+from yingji.incidents.models import Hop
+from yingji.incidents.schemas import EventCreate
+from yingji.warnings import service as warnings
+from yingji.warnings.models import Alert, AlertStep
+
+
+def _sessions(database: Any, n: int) -> list[Any]:
+    return [database.sessionmaker() for _ in range(n)]
+
+
+def test_the_second_holder_waits_for_the_first_and_then_reads_its_change(database: Any) -> None:
+    first, second = _sessions(database, 2)
+    seen: list[str] = []
+    try:
+        unit = first.scalars(select(Unit).where(Unit.code == "652701100")).one()
+        lock_for_change(first, unit)
+        unit.name = "小营盘镇（改）"
+        first.flush()
+
+        def other() -> None:
+            mine = second.scalars(select(Unit).where(Unit.code == "652701100")).one()
+            lock_for_change(second, mine)
+            seen.append(mine.name)
+            second.rollback()
+
+        thread = threading.Thread(target=other, daemon=True)
+        thread.start()
+        time.sleep(0.4)
+        assert seen == []  # waiting for the first transaction
+        first.commit()
+        thread.join(timeout=10)
+        assert seen == ["小营盘镇（改）"]
+    finally:
+        for s in (first, second):
+            s.rollback()
+            s.close()
+
+
+def _awaiting_signoff(database: Any) -> int:
+    with database.unit_of_work() as s:
+        met, centre = warn.principal(s, "qixiang"), warn.principal(s, "warncentre")
+        alert = warnings.create_draft(s, met, warn.draft_data())
+        warnings.submit(s, met, alert.id)
+        warnings.review(s, centre, alert.id, approve=True)
+        return int(alert.id)
+
+
+def test_two_leaders_signing_one_warning_at_once_issue_it_once(database: Any) -> None:
+    warn.set_now()
+    alert_id = _awaiting_signoff(database)
+    late, early = _sessions(database, 2)
+    try:
+        # The late signer's request has read the warning (waiting for sign-off) before the other signs; the
+        # row it read is still in its session (as it is between a step's check and its write).
+        read = warnings.get_alert(late, warn.principal(late, "admin"), alert_id)
+        assert read.status == "awaiting_signoff"
+        warnings.sign(early, warn.principal(early, "leader"), alert_id)
+        early.commit()
+        with pytest.raises(Conflict):
+            warnings.sign(late, warn.principal(late, "admin"), alert_id)
+        late.rollback()
+    finally:
+        late.close()
+        early.close()
+    with database.unit_of_work() as s:
+        alert = s.get_one(Alert, alert_id)
+        assert alert.status == "issued" and alert.signed_by_id == warn.principal(s, "leader").user_id
+        issued = s.scalar(select(func.count()).select_from(AlertStep).where(AlertStep.alert_id == alert_id,
+                                                                            AlertStep.step == "issued"))
+        assert issued == 1
+
+
+def _county_hop(database: Any, signed: bool) -> int:
+    with database.unit_of_work() as s:
+        data = EventCreate(title="村道边坡滑坡", occurred_at=inc.local(2026, 11, 29, 2, 10), category="1",
+                           subtype="1.4.2", description="边坡滑坡，阻断村道。", deaths=3)
+        done = incidents.create_event(s, inc.principal(s, "village"), data)
+        assert done.hop is not None
+        if signed:
+            incidents.sign_hop(s, inc.principal(s, "bole"), done.hop.id)
+        return int(done.hop.id)
+
+
+@pytest.mark.parametrize("step", ["sign", "forward"])
+def test_a_desk_signing_or_forwarding_twice_at_once_does_it_once(database: Any, step: str) -> None:
+    inc.set_now(inc.local(2026, 11, 29, 2, 20))
+    hop_id = _county_hop(database, signed=step == "forward")
+    late, early = _sessions(database, 2)
+
+    def act(s: Any) -> None:
+        if step == "sign":
+            incidents.sign_hop(s, inc.principal(s, "bole"), hop_id)
+        else:
+            incidents.forward_hop(s, inc.principal(s, "bole"), hop_id, "已核实")
+
+    try:
+        read = incidents.get_hop(late, inc.principal(late, "bole"), hop_id)  # read before the other acts
+        assert read.forwarded_at is None
+        act(early)
+        early.commit()
+        inc.set_now(inc.local(2026, 11, 29, 2, 21))
+        with pytest.raises(Conflict):
+            act(late)
+        late.rollback()
+    finally:
+        late.close()
+        early.close()
+    with database.unit_of_work() as s:
+        hop = s.get_one(Hop, hop_id)
+        if step == "sign":
+            assert hop.signed_at == inc.local(2026, 11, 29, 2, 20)
+        else:
+            assert hop.forwarded_at == inc.local(2026, 11, 29, 2, 20)
+            upward = s.scalar(select(func.count()).select_from(Hop).where(Hop.event_id == hop.event_id,
+                                                                           Hop.stage == "prefecture"))
+            assert upward == 1
+        entries = s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.entity_type == "incident_hop", AuditEntry.entity_id == str(hop_id),
+            AuditEntry.action == step))
+        assert entries == 1
+
+
+def test_the_same_steps_one_after_another_are_unchanged(database: Any) -> None:
+    """The lock costs nothing to the ordinary path: sign, then forward, in one transaction."""
+    inc.set_now(inc.local(2026, 11, 29, 2, 20))
+    hop_id = _county_hop(database, signed=False)
+    with database.unit_of_work() as s:
+        incidents.sign_hop(s, inc.principal(s, "bole"), hop_id)
+        incidents.forward_hop(s, inc.principal(s, "bole"), hop_id, "已核实")
+    with database.unit_of_work() as s:
+        assert s.get_one(Hop, hop_id).done_at is not None
+
+
+def test_a_tip_verified_by_two_officers_at_once_becomes_one_event(database: Any, settings: Any) -> None:
+    from yingji.incidents.models import Event
+    from yingji.response import tips
+    from yingji.response.schemas import TipCreate, TipVerify
+
+    inc.set_now(inc.local(2026, 11, 29, 2, 30))
+    with database.unit_of_work() as s:
+        bole = s.scalars(select(Unit).where(Unit.code == "652701")).one()
+        tip = tips.submit(s, settings, address="198.51.100.7", data=TipCreate(
+            county_id=bole.id, occurred_at=inc.local(2026, 11, 29, 2, 10), text="村后山坡滑下大量泥土，堵住了路"))
+        tip_id = int(tip.id)
+        events_before = s.scalar(select(func.count()).select_from(Event))
+    late, early = _sessions(database, 2)
+    verify = TipVerify(title="后山村道滑坡", subtype="1.4.2")
+    try:
+        read = tips.get(late, inc.principal(late, "bole"), tip_id)
+        assert read.status == "unverified"
+        tips.verify(early, inc.principal(early, "bole"), tip_id, verify)
+        early.commit()
+        with pytest.raises(Conflict):
+            tips.verify(late, inc.principal(late, "admin"), tip_id, verify)
+        late.rollback()
+    finally:
+        late.close()
+        early.close()
+    with database.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == events_before + 1
