@@ -177,3 +177,62 @@ def test_a_tip_verified_by_two_officers_at_once_becomes_one_event(database: Any,
         early.close()
     with database.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == events_before + 1
+
+
+def test_a_plan_revised_twice_at_once_has_one_version_in_force(database: Any) -> None:
+    from datetime import date
+
+    from yingji.preparedness import plans
+    from yingji.preparedness.models import PrepPlan
+    from yingji.preparedness.schemas import PlanCreate, PlanRevise
+
+    inc.set_now(inc.local(2026, 6, 1, 12))
+    with database.unit_of_work() as s:
+        county = s.scalars(select(Unit).where(Unit.code == "652701")).one()
+        plan = plans.create_plan(s, inc.principal(s, "bole"), PlanCreate(
+            unit_id=county.id, title="测试预案", plan_type="special", issued_on=date(2026, 1, 5), status="in_force",
+            event_types=["earthquake"]))
+        plan_id = int(plan.id)
+    late, early = _sessions(database, 2)
+    try:
+        read = plans.get_plan(late, inc.principal(late, "bole"), plan_id)
+        assert read.status == "in_force"
+        plans.revise(early, inc.principal(early, "bole"), plan_id, PlanRevise(version="2", issued_on=date(2026, 5, 1)))
+        early.commit()
+        with pytest.raises(Conflict):
+            plans.revise(late, inc.principal(late, "zhou"), plan_id, PlanRevise(version="2b", issued_on=date(2026, 5, 2)))
+        late.rollback()
+    finally:
+        late.close()
+        early.close()
+    with database.unit_of_work() as s:
+        newer = s.scalars(select(PrepPlan).where(PrepPlan.supersedes_id == plan_id)).all()
+        assert [p.version for p in newer] == ["2"]
+
+
+def test_a_dispatch_shipped_twice_at_once_takes_the_stock_once(database: Any, browser: Any, session: Any) -> None:
+    from tests.resources.helpers import api_ok, movement_count
+    from tests.resources.test_dispatch import _request
+    from yingji.resources import dispatch as dispatches
+
+    client = browser("wenquan")
+    did = _request(client, session)["dispatch"]["id"]
+    api_ok(client.api("POST", f"/api/resources/dispatches/{did}/approve", json={"note": "同意"}))
+    suggestions = api_ok(client.get(f"/api/resources/dispatches/{did}/suggestions"))
+    first = suggestions[0]  # a part of one lot: the lot could give it twice
+    api_ok(client.api("POST", f"/api/resources/dispatches/{did}/allocate", json={"allocations": [
+        {"supply_item_id": first["supply_item_id"], "lot_id": first["lot_id"], "quantity": "100"}]}))
+    count = movement_count(session)
+    late, early = _sessions(database, 2)
+    try:
+        read = dispatches.get(late, inc.principal(late, "wenquan"), did)
+        assert read.status == "allocated"
+        dispatches.ship(early, inc.principal(early, "wenquan"), did)
+        early.commit()
+        with pytest.raises(Conflict):
+            dispatches.ship(late, inc.principal(late, "wenquan"), did)
+        late.rollback()
+    finally:
+        late.close()
+        early.close()
+    assert movement_count(session) == count + 1

@@ -17,6 +17,7 @@ from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Unit, User
 from yingji.core.scope import Principal, get_scoped, recheck
+from yingji.db import lock_for_change
 from yingji.duty.models import DutyDesk, DutyHandover, DutyLogEntry, DutyShift
 from yingji.duty.schemas import HandoverCreate, LogEntryCreate
 from yingji.duty.service import get_shift
@@ -117,6 +118,7 @@ def propose(session: Session, principal: Principal, shift_id: int, data: Handove
     shift = get_shift(session, principal, shift_id)
     if principal.user_id is None or shift.officer_id != principal.user_id:
         raise PermissionDenied("Only the duty officer of the shift hands it over.")
+    lock_for_change(session, shift)
     if handover_of(session, shift.id) is not None:
         raise Conflict("The handover of this shift has already been proposed.")
     if clock.now() < shift.starts_at:
@@ -143,6 +145,7 @@ def propose(session: Session, principal: Principal, shift_id: int, data: Handove
 
 def accept(session: Session, principal: Principal, handover_id: int) -> DutyHandover:
     handover = get_scoped(session, principal, DutyHandover, handover_id)
+    lock_for_change(session, handover)
     following = session.get_one(DutyShift, handover.next_shift_id)
     if principal.user_id is None or following.officer_id != principal.user_id:
         raise PermissionDenied("Only the duty officer of the next shift accepts the handover.")

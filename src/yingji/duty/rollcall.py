@@ -16,6 +16,7 @@ from yingji.core import audit, notify, roles
 from yingji.core.models import Unit, User
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped
 from yingji.core.service import paginate
+from yingji.db import lock_for_change
 from yingji.duty import defaults
 from yingji.duty.models import DutyDesk, DutyMember, RollCall, RollCallTarget, answer_due
 from yingji.duty.schemas import Bulletin, BulletinRow, MonthlyRow, RollCallCreate, RollCallRead
@@ -174,6 +175,7 @@ def get(session: Session, principal: Principal, roll_call_id: int) -> RollCall:
 
 def close(session: Session, principal: Principal, roll_call_id: int) -> RollCall:
     call = get_scoped(session, principal, RollCall, roll_call_id, roles.WRITE)
+    lock_for_change(session, call)
     if call.closed_at is not None:
         raise Conflict("This roll call is closed.")
     before = audit.snapshot(call)
@@ -203,6 +205,7 @@ def may_answer(session: Session, principal: Principal, desk: DutyDesk) -> bool:
 
 def answer(session: Session, principal: Principal, target_id: int) -> RollCallTarget:
     target, call, desk = get_target(session, principal, target_id)
+    lock_for_change(session, target)
     if not may_answer(session, principal, desk):
         raise PermissionDenied("Only the called desk answers its roll call.")
     if call.closed_at is not None:

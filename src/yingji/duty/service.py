@@ -18,6 +18,7 @@ from yingji.core import audit, notify, roles
 from yingji.core.models import Unit, User
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped
 from yingji.core.service import paginate
+from yingji.db import lock_for_change
 from yingji.duty import defaults
 from yingji.duty.models import DutyDesk, DutyMember, DutyShift, DutyShiftOfficer, DutySwap
 from yingji.duty.schemas import (
@@ -469,6 +470,7 @@ def list_swaps(session: Session, principal: Principal, desk_id: int, status: str
 
 def decide_swap(session: Session, principal: Principal, swap_id: int, approve: bool) -> DutySwap:
     swap = get_scoped(session, principal, DutySwap, swap_id, roles.WRITE)
+    lock_for_change(session, swap)
     desk = session.get_one(DutyDesk, swap.desk_id)
     if desk.head_id != principal.user_id:
         raise PermissionDenied("Only the head of the desk may decide on a swap.")
@@ -599,6 +601,7 @@ def sign_on(session: Session, principal: Principal, shift_id: int) -> DutyShift:
     shift = get_shift(session, principal, shift_id)
     if shift.officer_id != principal.user_id:
         raise PermissionDenied("Only the duty officer of the shift signs on to it.")
+    lock_for_change(session, shift)
     if shift.signed_on_at is not None:
         raise Conflict("You have already signed on to this shift.")
     now = clock.now()

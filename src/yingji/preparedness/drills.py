@@ -15,6 +15,7 @@ from yingji.core.models import Unit
 from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped, unit_in_scope
 from yingji.core.service import paginate
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, UserError
 from yingji.preparedness.models import PrepDrill, PrepDrillPlan, PrepImprovement, PrepPlan
 from yingji.preparedness.schemas import DrillCreate, DrillRead, ImprovementClose, ImprovementCreate
@@ -102,6 +103,7 @@ def get_item(session: Session, principal: Principal, item_id: int, action: str =
 
 def close_item(session: Session, principal: Principal, item_id: int, data: ImprovementClose) -> PrepImprovement:
     item = get_item(session, principal, item_id, roles.WRITE)
+    lock_for_change(session, item)
     if item.closed_at is not None:
         raise Conflict("This item is closed already.")
     before = audit.snapshot(item)

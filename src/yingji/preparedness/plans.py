@@ -16,6 +16,7 @@ from yingji.core.models import Unit
 from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, in_subtree, recheck, scoped, unit_in_scope
 from yingji.core.service import paginate
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, NotFound, UserError
 from yingji.preparedness.models import PrepFiling, PrepLinkage, PrepLinkageMember, PrepPlan
 from yingji.preparedness.schemas import (
@@ -102,6 +103,7 @@ def create_plan(session: Session, principal: Principal, data: PlanCreate) -> Pre
 
 def set_status(session: Session, principal: Principal, plan_id: int, data: PlanStatus) -> PrepPlan:
     plan = get_plan(session, principal, plan_id, roles.WRITE)
+    lock_for_change(session, plan)
     if data.status != plan.status and data.status not in PLAN_MOVES[plan.status]:
         raise Conflict("A plan cannot go from this status to that one.", field="status")
     if data.status == "in_force" and plan.issued_on is None:
@@ -119,6 +121,7 @@ def set_status(session: Session, principal: Principal, plan_id: int, data: PlanS
 def revise(session: Session, principal: Principal, plan_id: int, data: PlanRevise) -> PrepPlan:
     """A new version in force; the old one is superseded (never rewritten)."""
     old = get_plan(session, principal, plan_id, roles.WRITE)
+    lock_for_change(session, old)
     if old.status == "superseded":
         raise Conflict("This plan has been superseded; revise its latest version.")
     if data.issued_on > clock.now().date():
@@ -154,6 +157,7 @@ def children(session: Session, principal: Principal, plan_id: int) -> list[PrepP
 def file_plan(session: Session, principal: Principal, plan_id: int, data: FilingCreate) -> PrepFiling:
     """File the plan with an office strictly above its owner (the office must exist in the tree)."""
     plan = get_plan(session, principal, plan_id, roles.WRITE)
+    lock_for_change(session, plan)
     owner = session.get(Unit, plan.unit_id)
     office = session.get(Unit, data.office_id)
     assert owner is not None
@@ -181,6 +185,7 @@ def get_filing(session: Session, principal: Principal, filing_id: int, action: s
 def decide_filing(session: Session, principal: Principal, filing_id: int, data: FilingDecision) -> PrepFiling:
     """The office (or one above it) accepts the filing or returns it with reasons."""
     filing = get_filing(session, principal, filing_id, roles.WRITE)
+    lock_for_change(session, filing)
     office = session.get(Unit, filing.office_id)
     assert office is not None
     if not principal.is_global and not office.path.startswith(principal.unit_path):

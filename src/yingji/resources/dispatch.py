@@ -16,6 +16,7 @@ from yingji import clock
 from yingji.core import audit, roles
 from yingji.core.models import Unit
 from yingji.core.scope import Principal, get_scoped, scoped
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, UserError
 from yingji.i18n import gettext
 from yingji.resources import ledger, supplies
@@ -89,22 +90,25 @@ def create(session: Session, principal: Principal, data: DispatchCreate) -> Disp
     return dispatch
 
 
-def _expect(dispatch: Dispatch, *statuses: str) -> None:
+def _for_step(session: Session, principal: Principal, dispatch_id: int, *statuses: str) -> Dispatch:
+    """The request a step changes, held until the transaction ends and read again (``lock_for_change``), in
+    one of ``statuses``: a step taken twice at once is done once (shipping twice would take the stock twice)."""
+    dispatch = get(session, principal, dispatch_id, roles.WRITE)
+    lock_for_change(session, dispatch)
     if dispatch.status not in statuses:
         raise Conflict("This request is %(status)s; that step is not possible now.", status=dispatch.status)
+    return dispatch
 
 
 def approve(session: Session, principal: Principal, dispatch_id: int, note: str = "") -> Dispatch:
-    dispatch = get(session, principal, dispatch_id, roles.WRITE)
-    _expect(dispatch, "requested")
+    dispatch = _for_step(session, principal, dispatch_id, "requested")
     dispatch.status, dispatch.approved_by, dispatch.approved_at = "approved", principal.name[:100], clock.now()
     _step(session, principal, dispatch, "approve", {"note": note})
     return dispatch
 
 
 def reject(session: Session, principal: Principal, dispatch_id: int, note: str = "") -> Dispatch:
-    dispatch = get(session, principal, dispatch_id, roles.WRITE)
-    _expect(dispatch, "requested", "approved", "allocated")
+    dispatch = _for_step(session, principal, dispatch_id, "requested", "approved", "allocated")
     if not note:
         raise UserError("Say why the request is refused.", field="note")
     session.query(Allocation).filter(Allocation.dispatch_id == dispatch.id).delete()
@@ -207,8 +211,7 @@ def suggest(session: Session, principal: Principal, dispatch_id: int) -> list[Su
 def allocate(session: Session, principal: Principal, dispatch_id: int, data: AllocateIn) -> list[Allocation]:
     """Replace the request's allocations (nothing shipped yet). Each comes from a lot or contract the
     principal can see, for an item of the request, within what the source can still give."""
-    dispatch = get(session, principal, dispatch_id, roles.WRITE)
-    _expect(dispatch, "approved", "allocated")
+    dispatch = _for_step(session, principal, dispatch_id, "approved", "allocated")
     lines = {line.item_id: line for line in _lines(session, dispatch)}
     session.query(Allocation).filter(Allocation.dispatch_id == dispatch.id).delete()
     session.flush()
@@ -260,8 +263,7 @@ def allocate(session: Session, principal: Principal, dispatch_id: int, data: All
 
 def ship(session: Session, principal: Principal, dispatch_id: int, note: str = "") -> Dispatch:
     """Every allocation leaves its warehouse: a dispatch movement per lot (the shipper must hold the lot)."""
-    dispatch = get(session, principal, dispatch_id, roles.WRITE)
-    _expect(dispatch, "allocated")
+    dispatch = _for_step(session, principal, dispatch_id, "allocated")
     now = clock.now()
     for allocation in _allocations(session, dispatch):
         if allocation.lot_id is not None:
@@ -276,8 +278,7 @@ def ship(session: Session, principal: Principal, dispatch_id: int, note: str = "
 
 def receive(session: Session, principal: Principal, dispatch_id: int, data: ReceiveIn) -> Dispatch:
     """What arrived, per allocation (in full unless told otherwise); into the destination warehouse if any."""
-    dispatch = get(session, principal, dispatch_id, roles.WRITE)
-    _expect(dispatch, "shipped")
+    dispatch = _for_step(session, principal, dispatch_id, "shipped")
     allocations = {str(a.id): a for a in _allocations(session, dispatch)}
     unknown = set(data.received) - set(allocations)
     if unknown:
