@@ -200,7 +200,8 @@ def test_a_plan_revised_twice_at_once_has_one_version_in_force(database: Any) ->
         plans.revise(early, inc.principal(early, "bole"), plan_id, PlanRevise(version="2", issued_on=date(2026, 5, 1)))
         early.commit()
         with pytest.raises(Conflict):
-            plans.revise(late, inc.principal(late, "zhou"), plan_id, PlanRevise(version="2b", issued_on=date(2026, 5, 2)))
+            plans.revise(late, inc.principal(late, "zhou"), plan_id,
+                         PlanRevise(version="2b", issued_on=date(2026, 5, 2)))
         late.rollback()
     finally:
         late.close()

@@ -18,6 +18,7 @@ from yingji.core.models import Attachment, Unit
 from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, recheck, scoped, unit_in_scope
 from yingji.core.service import paginate
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, UserError
 from yingji.i18n import gettext
 from yingji.oversight import common, defaults
@@ -84,6 +85,7 @@ def _user_in_unit_tree(session: Session, user_unit_id: int, unit_id: int) -> boo
 
 def _open_for_change(session: Session, principal: Principal, task_id: int) -> OvTask:
     task = get_task(session, principal, task_id, roles.WRITE)
+    lock_for_change(session, task)
     if task.status == "closed":
         raise Conflict("This task is closed; nothing more can be added.")
     return task
@@ -109,6 +111,7 @@ def add_milestone(session: Session, principal: Principal, task_id: int, data: Mi
 
 def complete_milestone(session: Session, principal: Principal, milestone_id: int) -> OvMilestone:
     row = get_scoped(session, principal, OvMilestone, milestone_id, roles.WRITE)
+    lock_for_change(session, row)
     _open_for_change(session, principal, row.task_id)
     if row.done_at is not None:
         raise Conflict("This milestone is already done.")

@@ -15,6 +15,7 @@ from yingji.core.models import Attachment, Unit, User
 from yingji.core.schemas import Page
 from yingji.core.scope import Principal, get_scoped, scoped
 from yingji.core.service import paginate
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, UserError
 from yingji.i18n import N_, gettext
 from yingji.risks import common, defaults
@@ -189,6 +190,7 @@ def evidence(session: Session, finding_id: int) -> list[Attachment]:
 
 def _step(session: Session, principal: Principal, finding_id: int, expected: str) -> tuple[Finding, dict[str, Any]]:
     row = get_finding(session, principal, finding_id, roles.WRITE)
+    lock_for_change(session, row)
     if row.status != expected:
         raise Conflict("This hidden hazard is %(state)s; that step is not possible now.",
                        state=gettext(STATE_LABELS[row.status]))

@@ -26,6 +26,7 @@ from yingji.core.models import Unit
 from yingji.core.schemas import TERRITORIAL_KINDS, Page
 from yingji.core.scope import Principal, get_scoped, scoped, system_principal
 from yingji.core.service import paginate
+from yingji.db import lock_for_change
 from yingji.errors import Conflict, NotAuthenticated, UserError
 from yingji.i18n import N_, gettext
 from yingji.risks import common, defaults
@@ -361,6 +362,7 @@ def get_alarm(session: Session, principal: Principal, alarm_id: int, action: str
 def acknowledge(session: Session, principal: Principal, alarm_id: int) -> SensorAlarm:
     """The desk has dealt with the alarm: stops the duty escalation. Whoever may report for the area may."""
     alarm = get_alarm(session, principal, alarm_id, roles.REPORT)
+    lock_for_change(session, alarm)
     if alarm.status != "open":
         raise Conflict("This alarm has already been acknowledged.")
     before = audit.snapshot(alarm)
@@ -378,6 +380,7 @@ def prepare_draft(session: Session, principal: Principal, alarm_id: int) -> Sens
     """A draft early warning for review, through the warnings module when it offers ``create_draft``;
     otherwise the request is recorded on the alarm (state "requested") with what the draft would say."""
     alarm = get_alarm(session, principal, alarm_id, roles.WRITE)
+    lock_for_change(session, alarm)
     if alarm.draft_state:
         raise Conflict("A draft warning has already been prepared for this alarm.")
     sensor = session.get(Sensor, alarm.sensor_id)
