@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tests.incidents import helpers as inc
 from tests.warnings import helpers as warn
@@ -17,18 +20,32 @@ from yingji.core.models import AuditEntry, Unit
 from yingji.db import lock_for_change
 from yingji.errors import Conflict
 from yingji.incidents import service as incidents
-from yingji.incidents.models import Hop
+from yingji.incidents.models import Event, Hop
 from yingji.incidents.schemas import EventCreate
 from yingji.warnings import service as warnings
 from yingji.warnings.models import Alert, AlertStep
 
 
-def _sessions(database: Any, n: int) -> list[Any]:
-    return [database.sessionmaker() for _ in range(n)]
+def _race(database: Any, read: Callable[[Session], Any], first: Callable[[Session], Any],
+          second: Callable[[Session], Any]) -> None:
+    """The race, in its worst order: the second request has read the row (still in its session, as between a
+    step's check and its write) when the first takes the step and commits; the second then takes the step
+    too and must be refused, changing nothing."""
+    late, early = database.sessionmaker(), database.sessionmaker()
+    try:
+        _held = read(late)  # kept alive: the row stays in the late session's identity map
+        first(early)
+        early.commit()
+        with pytest.raises(Conflict):
+            second(late)
+        late.rollback()
+    finally:
+        late.close()
+        early.close()
 
 
 def test_the_second_holder_waits_for_the_first_and_then_reads_its_change(database: Any) -> None:
-    first, second = _sessions(database, 2)
+    first, second = database.sessionmaker(), database.sessionmaker()
     seen: list[str] = []
     try:
         unit = first.scalars(select(Unit).where(Unit.code == "652701100")).one()
@@ -55,35 +72,25 @@ def test_the_second_holder_waits_for_the_first_and_then_reads_its_change(databas
             s.close()
 
 
-def _awaiting_signoff(database: Any) -> int:
+def test_two_leaders_signing_one_warning_at_once_issue_it_once(database: Any) -> None:
+    warn.set_now()
     with database.unit_of_work() as s:
         met, centre = warn.principal(s, "qixiang"), warn.principal(s, "warncentre")
         alert = warnings.create_draft(s, met, warn.draft_data())
         warnings.submit(s, met, alert.id)
         warnings.review(s, centre, alert.id, approve=True)
-        return int(alert.id)
+        alert_id = int(alert.id)
 
+    def read(s: Session) -> Alert:
+        kept = warnings.get_alert(s, warn.principal(s, "admin"), alert_id)
+        assert kept.status == "awaiting_signoff"
+        return kept
 
-def test_two_leaders_signing_one_warning_at_once_issue_it_once(database: Any) -> None:
-    warn.set_now()
-    alert_id = _awaiting_signoff(database)
-    late, early = _sessions(database, 2)
-    try:
-        # The late signer's request has read the warning (waiting for sign-off) before the other signs; the
-        # row it read is still in its session (as it is between a step's check and its write).
-        read = warnings.get_alert(late, warn.principal(late, "admin"), alert_id)
-        assert read.status == "awaiting_signoff"
-        warnings.sign(early, warn.principal(early, "leader"), alert_id)
-        early.commit()
-        with pytest.raises(Conflict):
-            warnings.sign(late, warn.principal(late, "admin"), alert_id)
-        late.rollback()
-    finally:
-        late.close()
-        early.close()
+    _race(database, read, lambda s: warnings.sign(s, warn.principal(s, "leader"), alert_id),
+          lambda s: warnings.sign(s, warn.principal(s, "admin"), alert_id))
     with database.unit_of_work() as s:
-        alert = s.get_one(Alert, alert_id)
-        assert alert.status == "issued" and alert.signed_by_id == warn.principal(s, "leader").user_id
+        stored = s.get_one(Alert, alert_id)
+        assert stored.status == "issued" and stored.signed_by_id == warn.principal(s, "leader").user_id
         issued = s.scalar(select(func.count()).select_from(AlertStep).where(AlertStep.alert_id == alert_id,
                                                                             AlertStep.step == "issued"))
         assert issued == 1
@@ -104,26 +111,23 @@ def _county_hop(database: Any, signed: bool) -> int:
 def test_a_desk_signing_or_forwarding_twice_at_once_does_it_once(database: Any, step: str) -> None:
     inc.set_now(inc.local(2026, 11, 29, 2, 20))
     hop_id = _county_hop(database, signed=step == "forward")
-    late, early = _sessions(database, 2)
 
-    def act(s: Any) -> None:
+    def act(s: Session) -> None:
         if step == "sign":
             incidents.sign_hop(s, inc.principal(s, "bole"), hop_id)
         else:
             incidents.forward_hop(s, inc.principal(s, "bole"), hop_id, "已核实")
 
-    try:
-        read = incidents.get_hop(late, inc.principal(late, "bole"), hop_id)  # read before the other acts
-        assert read.forwarded_at is None
-        act(early)
-        early.commit()
+    def read(s: Session) -> Hop:
+        kept = incidents.get_hop(s, inc.principal(s, "bole"), hop_id)
+        assert kept.forwarded_at is None
+        return kept
+
+    def later(s: Session) -> None:
         inc.set_now(inc.local(2026, 11, 29, 2, 21))
-        with pytest.raises(Conflict):
-            act(late)
-        late.rollback()
-    finally:
-        late.close()
-        early.close()
+        act(s)
+
+    _race(database, read, act, later)
     with database.unit_of_work() as s:
         hop = s.get_one(Hop, hop_id)
         if step == "sign":
@@ -140,7 +144,7 @@ def test_a_desk_signing_or_forwarding_twice_at_once_does_it_once(database: Any, 
 
 
 def test_the_same_steps_one_after_another_are_unchanged(database: Any) -> None:
-    """The lock costs nothing to the ordinary path: sign, then forward, in one transaction."""
+    """The lock changes nothing on the ordinary path: sign, then forward, in one transaction."""
     inc.set_now(inc.local(2026, 11, 29, 2, 20))
     hop_id = _county_hop(database, signed=False)
     with database.unit_of_work() as s:
@@ -151,7 +155,6 @@ def test_the_same_steps_one_after_another_are_unchanged(database: Any) -> None:
 
 
 def test_a_tip_verified_by_two_officers_at_once_becomes_one_event(database: Any, settings: Any) -> None:
-    from yingji.incidents.models import Event
     from yingji.response import tips
     from yingji.response.schemas import TipCreate, TipVerify
 
@@ -162,26 +165,15 @@ def test_a_tip_verified_by_two_officers_at_once_becomes_one_event(database: Any,
             county_id=bole.id, occurred_at=inc.local(2026, 11, 29, 2, 10), text="村后山坡滑下大量泥土，堵住了路"))
         tip_id = int(tip.id)
         events_before = s.scalar(select(func.count()).select_from(Event))
-    late, early = _sessions(database, 2)
     verify = TipVerify(title="后山村道滑坡", subtype="1.4.2")
-    try:
-        read = tips.get(late, inc.principal(late, "bole"), tip_id)
-        assert read.status == "unverified"
-        tips.verify(early, inc.principal(early, "bole"), tip_id, verify)
-        early.commit()
-        with pytest.raises(Conflict):
-            tips.verify(late, inc.principal(late, "admin"), tip_id, verify)
-        late.rollback()
-    finally:
-        late.close()
-        early.close()
+    _race(database, lambda s: tips.get(s, inc.principal(s, "bole"), tip_id),
+          lambda s: tips.verify(s, inc.principal(s, "bole"), tip_id, verify),
+          lambda s: tips.verify(s, inc.principal(s, "admin"), tip_id, verify))
     with database.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == events_before + 1
 
 
 def test_a_plan_revised_twice_at_once_has_one_version_in_force(database: Any) -> None:
-    from datetime import date
-
     from yingji.preparedness import plans
     from yingji.preparedness.models import PrepPlan
     from yingji.preparedness.schemas import PlanCreate, PlanRevise
@@ -193,19 +185,11 @@ def test_a_plan_revised_twice_at_once_has_one_version_in_force(database: Any) ->
             unit_id=county.id, title="测试预案", plan_type="special", issued_on=date(2026, 1, 5), status="in_force",
             event_types=["earthquake"]))
         plan_id = int(plan.id)
-    late, early = _sessions(database, 2)
-    try:
-        read = plans.get_plan(late, inc.principal(late, "bole"), plan_id)
-        assert read.status == "in_force"
-        plans.revise(early, inc.principal(early, "bole"), plan_id, PlanRevise(version="2", issued_on=date(2026, 5, 1)))
-        early.commit()
-        with pytest.raises(Conflict):
-            plans.revise(late, inc.principal(late, "zhou"), plan_id,
-                         PlanRevise(version="2b", issued_on=date(2026, 5, 2)))
-        late.rollback()
-    finally:
-        late.close()
-        early.close()
+    _race(database, lambda s: plans.get_plan(s, inc.principal(s, "bole"), plan_id),
+          lambda s: plans.revise(s, inc.principal(s, "bole"), plan_id,
+                                 PlanRevise(version="2", issued_on=date(2026, 5, 1))),
+          lambda s: plans.revise(s, inc.principal(s, "zhou"), plan_id,
+                                 PlanRevise(version="2b", issued_on=date(2026, 5, 2))))
     with database.unit_of_work() as s:
         newer = s.scalars(select(PrepPlan).where(PrepPlan.supersedes_id == plan_id)).all()
         assert [p.version for p in newer] == ["2"]
@@ -219,21 +203,12 @@ def test_a_dispatch_shipped_twice_at_once_takes_the_stock_once(database: Any, br
     client = browser("wenquan")
     did = _request(client, session)["dispatch"]["id"]
     api_ok(client.api("POST", f"/api/resources/dispatches/{did}/approve", json={"note": "同意"}))
-    suggestions = api_ok(client.get(f"/api/resources/dispatches/{did}/suggestions"))
-    first = suggestions[0]  # a part of one lot: the lot could give it twice
+    first = api_ok(client.get(f"/api/resources/dispatches/{did}/suggestions"))[0]
+    # a part of one lot: the lot could give it twice
     api_ok(client.api("POST", f"/api/resources/dispatches/{did}/allocate", json={"allocations": [
         {"supply_item_id": first["supply_item_id"], "lot_id": first["lot_id"], "quantity": "100"}]}))
     count = movement_count(session)
-    late, early = _sessions(database, 2)
-    try:
-        read = dispatches.get(late, inc.principal(late, "wenquan"), did)
-        assert read.status == "allocated"
-        dispatches.ship(early, inc.principal(early, "wenquan"), did)
-        early.commit()
-        with pytest.raises(Conflict):
-            dispatches.ship(late, inc.principal(late, "wenquan"), did)
-        late.rollback()
-    finally:
-        late.close()
-        early.close()
+    _race(database, lambda s: dispatches.get(s, inc.principal(s, "wenquan"), did),
+          lambda s: dispatches.ship(s, inc.principal(s, "wenquan"), did),
+          lambda s: dispatches.ship(s, inc.principal(s, "wenquan"), did))
     assert movement_count(session) == count + 1
