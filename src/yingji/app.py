@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yingji import __version__, i18n, runtime
-from yingji.db import Database, is_busy
+from yingji.db import Database, is_busy, is_conflict
 from yingji.errors import UserError, validation_message
 from yingji.i18n import N_
 from yingji.settings import Settings, get_settings
@@ -84,6 +84,17 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("value out of range reached the database: %s", exc)
         _roll_back(request)
         return _error_response(request, 400, i18n.gettext("A value is out of range."))
+
+    @app.exception_handler(IntegrityError)
+    async def conflicting_change(request: Request, exc: IntegrityError) -> Response:
+        # Services check before they write; a duplicate or a vanished reference found by the database itself
+        # means a concurrent change got there first (two people finalising one year at the same moment).
+        if not is_conflict(exc):
+            raise exc
+        log.warning("conflicting change, answered 409: %s", exc.orig)
+        _roll_back(request)
+        return _error_response(request, 409, i18n.gettext(
+            "The change could not be saved because it conflicts with another change. Reload and try again."))
 
     @app.exception_handler(OperationalError)
     async def database_busy(request: Request, exc: OperationalError) -> Response:

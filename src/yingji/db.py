@@ -100,6 +100,23 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(original, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
 
+_CONFLICT_SQLSTATES = frozenset({"23505", "23503"})  # unique_violation, foreign_key_violation
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether an integrity error means "another change got there first": a row with the same key was
+    written (unique), or a row this one refers to is gone (foreign key) — as against a NOT NULL or CHECK
+    failure, which is a fault in the code."""
+    original = getattr(exc, "orig", None)
+    if original is None:
+        return False
+    if getattr(original, "sqlstate", None) in _CONFLICT_SQLSTATES:
+        return True
+    message = str(original)
+    return isinstance(original, sqlite3.IntegrityError) and message.startswith(("UNIQUE constraint failed",
+                                                                               "FOREIGN KEY constraint failed"))
+
+
 class Database:
     """The engine and the session factory of one running application."""
 

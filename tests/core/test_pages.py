@@ -146,3 +146,62 @@ def test_a_value_only_the_database_refuses_is_a_clear_page(app: Any, browser: An
     assert zh("A value is out of range.") in response.text and zh("Units") in response.text
     session.expire_all()
     assert session.get(Unit, township.id).name == "小营盘镇"
+
+
+def test_a_duplicate_only_the_database_catches_is_a_conflict_page(app: Any, browser: Any, session: Any) -> None:
+    """A second row with the same key, which only the database's unique constraint catches (the service's
+    own check ran before the twin was committed), is answered 409 in the user's language: the page is
+    drawn after the failed transaction is rolled back, and nothing is kept."""
+    from fastapi import APIRouter
+    from sqlalchemy import func, select
+
+    from yingji.core.models import Unit
+
+    router = APIRouter()
+
+    @router.post("/test-only/twin/{unit_id}")
+    def twin(db: DB, principal: CurrentPrincipal, unit_id: int) -> None:
+        original = db.get_one(Unit, unit_id)
+        db.add(Unit(code=original.code, name="孪生单位", kind=original.kind, parent_id=original.parent_id,
+                    path="/", depth=original.depth))
+        db.flush()
+
+    app.include_router(router)
+    township = session.scalar(select(Unit).where(Unit.code == "652701100"))
+    before = session.scalar(select(func.count()).select_from(Unit))
+    response = browser("bole").form(f"/test-only/twin/{township.id}")
+    assert response.status_code == 409
+    assert zh("The change could not be saved because it conflicts with another change. Reload and try "
+              "again.") in response.text and zh("Units") in response.text
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Unit)) == before
+
+
+def test_two_units_with_one_code_at_once_keep_one(browser: Any, session: Any, database: Any) -> None:
+    """The real race: while one transaction holds a new unit with a code, a request for another unit with
+    the same code is answered 4xx (never 500) once the first commits, and one unit has the code."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from yingji.core.models import Unit
+
+    client = browser("bole")
+    township = session.scalar(select(Unit).where(Unit.code == "652701100"))
+    holder = database.sessionmaker()
+    answers: list[int] = []
+    try:
+        holder.add(Unit(code="652701100-TW", name="先到的村", kind="village", parent_id=township.id,
+                        path=township.path, depth=township.depth + 1))
+        holder.flush()
+        request = threading.Thread(target=lambda: answers.append(client.api("POST", "/api/units", json={
+            "parent_id": township.id, "code": "652701100-TW", "name": "后到的村", "kind": "village"}).status_code))
+        request.start()
+        request.join(timeout=0.5)
+        holder.commit()
+        request.join(timeout=15)
+    finally:
+        holder.close()
+    assert len(answers) == 1 and 400 <= answers[0] < 500, answers
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Unit).where(Unit.code == "652701100-TW")) == 1
