@@ -202,8 +202,9 @@ def lock_for_change(session: Session, obj: Any) -> None:
     if session.get_bind().dialect.name == "sqlite":
         pk = table.primary_key.columns.values()[0]
         session.execute(update(table).where(false()).values({pk.key: pk}))
-    where = [c == v for c, v in zip(table.primary_key.columns, key, strict=True)]
-    session.execute(select(*table.primary_key.columns).where(*where).with_for_update())
+    else:
+        where = [c == v for c, v in zip(table.primary_key.columns, key, strict=True)]
+        session.execute(select(*table.primary_key.columns).where(*where).with_for_update())
     session.refresh(obj)
 
 
