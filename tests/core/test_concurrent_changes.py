@@ -212,3 +212,29 @@ def test_a_dispatch_shipped_twice_at_once_takes_the_stock_once(database: Any, br
           lambda s: dispatches.ship(s, inc.principal(s, "wenquan"), did),
           lambda s: dispatches.ship(s, inc.principal(s, "wenquan"), did))
     assert movement_count(session) == count + 1
+
+
+@pytest.mark.parametrize("first", ["close", "answer"])
+def test_a_roll_call_answer_racing_its_close_or_a_second_answer_is_refused(database: Any, browser: Any,
+                                                                            session: Session, first: str) -> None:
+    from tests.duty.helpers import desk_id
+    from tests.duty.test_rollcall import _rostered, _targets
+    from yingji.duty import rollcall
+    from yingji.duty.models import RollCallTarget
+
+    zhou = _rostered(browser, session)
+    call_id = zhou.api("POST", "/api/duty/roll-calls", json={"desk_ids": [desk_id(session, "652701")]}).json()["id"]
+    target_id = _targets(session, call_id)["652701"].id
+    if first == "close":
+        act = lambda s: rollcall.close(s, inc.principal(s, "zhou"), call_id)  # noqa: E731
+    else:
+        act = lambda s: rollcall.answer(s, inc.principal(s, "bole"), target_id)  # noqa: E731
+    _race(database, lambda s: rollcall.get_target(s, inc.principal(s, "bole"), target_id), act,
+          lambda s: rollcall.answer(s, inc.principal(s, "bole"), target_id))
+    session.expire_all()
+    target = session.get_one(RollCallTarget, target_id)
+    assert (target.answered_at is None) == (first == "close")
+    answers = session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.entity_type == "roll_call_target", AuditEntry.entity_id == str(target_id),
+        AuditEntry.action == "answer"))
+    assert answers == (1 if first == "answer" else 0)

@@ -205,7 +205,10 @@ def may_answer(session: Session, principal: Principal, desk: DutyDesk) -> bool:
 
 def answer(session: Session, principal: Principal, target_id: int) -> RollCallTarget:
     target, call, desk = get_target(session, principal, target_id)
-    lock_for_change(session, target)
+    # The call's row, not the answer's: an answer then waits for a close of the same call (and a second
+    # answer of the same desk for the first), and reads both again.
+    lock_for_change(session, call)
+    session.refresh(target)
     if not may_answer(session, principal, desk):
         raise PermissionDenied("Only the called desk answers its roll call.")
     if call.closed_at is not None:
