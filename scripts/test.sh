@@ -7,7 +7,7 @@ py=.venv/bin/python
 pg_log=$(mktemp "${TMPDIR:-/tmp}/yingji-pg-tests.XXXXXX")
 trap 'rm -f "$pg_log"' EXIT
 echo "== tests on PostgreSQL started in the background"
-scripts/with-postgres.sh env YINGJI_TEST_BACKEND=postgresql $py -m pytest -m "not e2e" "$@" >"$pg_log" 2>&1 &
+scripts/with-postgres.sh env YINGJI_TEST_BACKEND=postgresql $py -m pytest -m "not e2e and not bench" "$@" >"$pg_log" 2>&1 &
 pg_pid=$!
 status=0
 echo "== tests on SQLite"
