@@ -15,14 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yingji import __version__, i18n, runtime
 from yingji.db import Database, is_busy, is_conflict
-from yingji.errors import UserError, validation_message
+from yingji.errors import BUSY_RETRY_AFTER, CONFLICTING_CHANGE, DATABASE_BUSY, UserError, validation_message
 from yingji.i18n import N_
 from yingji.settings import Settings, get_settings
 from yingji.web import deps, routing
 from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware
 
 log = logging.getLogger(__name__)
-BUSY_RETRY_AFTER = 5  # seconds, in the Retry-After of a 503 "database busy"
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 # The only routes reachable without signing in.
@@ -93,8 +92,7 @@ def install_error_handlers(app: FastAPI) -> None:
             raise exc
         log.warning("conflicting change, answered 409: %s", exc.orig)
         _roll_back(request)
-        return _error_response(request, 409, i18n.gettext(
-            "The change could not be saved because it conflicts with another change. Reload and try again."))
+        return _error_response(request, 409, i18n.gettext(CONFLICTING_CHANGE))
 
     @app.exception_handler(OperationalError)
     async def database_busy(request: Request, exc: OperationalError) -> Response:
@@ -104,8 +102,7 @@ def install_error_handlers(app: FastAPI) -> None:
             raise exc
         log.warning("database busy, answered 503: %s", exc.orig)
         _roll_back(request)
-        response = _error_response(request, 503, i18n.gettext(
-            "The database is busy with other changes. Nothing was saved; try again in a moment."))
+        response = _error_response(request, 503, i18n.gettext(DATABASE_BUSY))
         response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
         return response
 

@@ -6,6 +6,13 @@ from typing import Any
 
 from yingji.i18n import N_, gettext
 
+# The answers to a database that refused a change for another transaction's sake (the request's own
+# transaction is rolled back): one got there first (409), or held what this one needed too long (503).
+CONFLICTING_CHANGE = N_("The change could not be saved because it conflicts with another change. Reload and try "
+                        "again.")
+DATABASE_BUSY = N_("The database is busy with other changes. Nothing was saved; try again in a moment.")
+BUSY_RETRY_AFTER = 5  # seconds, in the Retry-After of a 503 "database busy"
+
 
 class UserError(Exception):
     """Bad input or a refused action: becomes a 4xx with a message in the user's language."""

@@ -12,12 +12,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from fastapi import APIRouter
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import BACKEND, audit_count, unit_id, zh
 from yingji.duty.models import DutyDesk
 from yingji.settings import Settings
+from yingji.web.deps import DB, CurrentPrincipal  # resolved by FastAPI from this module's names
 
 BUSY_SECONDS = 0.3
 
@@ -72,3 +74,35 @@ def test_a_write_held_up_by_another_transaction_is_answered_busy_and_keeps_nothi
     again = bole.api("POST", "/api/duty/desks", json=body)
     assert again.status_code == 201, again.text
     assert _desks(session) == desks + 1
+
+
+def test_a_change_held_up_at_its_commit_is_answered_busy_not_conflict(app: Any, browser: Any, session: Session,
+                                                                      settings: Settings) -> None:
+    """A change the handler leaves to the commit (an object changed and not written before the answer) meets
+    the lock at the commit: the same 503 "busy" and Retry-After as a write held up in the handler, nothing
+    kept, and the same request succeeds once the lock is gone."""
+    router = APIRouter()
+
+    @router.post("/test-only/rename-desk/{desk_id}")
+    def rename(db: DB, principal: CurrentPrincipal, desk_id: int) -> dict[str, bool]:
+        db.get_one(DutyDesk, desk_id).name = "改名的值班室"  # written by the commit's flush
+        return {"renamed": True}
+
+    app.include_router(router)
+    desk = session.scalars(select(DutyDesk).order_by(DutyDesk.id)).first()
+    assert desk is not None
+    desk_id, name = desk.id, desk.name
+    session.rollback()
+    bole = browser("bole")
+    with _held(settings):
+        busy = bole.api("POST", f"/test-only/rename-desk/{desk_id}")
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["retry-after"] == "5"
+    assert busy.json()["detail"] == zh("The database is busy with other changes. Nothing was saved; "
+                                       "try again in a moment.")
+    session.expire_all()
+    assert session.get_one(DutyDesk, desk_id).name == name
+    session.rollback()
+    assert bole.api("POST", f"/test-only/rename-desk/{desk_id}").status_code == 200
+    session.expire_all()
+    assert session.get_one(DutyDesk, desk_id).name == "改名的值班室"

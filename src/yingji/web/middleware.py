@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -15,7 +16,8 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yingji import i18n
-from yingji.db import Database
+from yingji.db import Database, is_busy
+from yingji.errors import BUSY_RETRY_AFTER, CONFLICTING_CHANGE, DATABASE_BUSY
 from yingji.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,11 +150,11 @@ async def _too_large(send: Send) -> None:
     await _error(send, 413, i18n.N_("The request is too large."))
 
 
-async def _error(send: Send, status: int, message: str) -> None:
+async def _error(send: Send, status: int, message: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"detail": i18n.gettext(message)}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()), *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -203,12 +205,14 @@ class TransactionMiddleware:
             if message["type"] == "http.response.start":
                 try:
                     await finish(int(message["status"]))
-                except Exception:
+                except Exception as exc:
                     log.exception("commit failed")
                     await anyio.to_thread.run_sync(session.rollback)
                     dropped = True
-                    await _error(send, 409, i18n.N_("The change could not be saved because it conflicts with "
-                                                    "another change. Reload and try again."))
+                    if is_busy(exc):  # the commit's own writes waited too long for another transaction's lock
+                        await _error(send, 503, DATABASE_BUSY, [(b"retry-after", str(BUSY_RETRY_AFTER).encode())])
+                    else:
+                        await _error(send, 409, CONFLICTING_CHANGE)
                     return
             await send(message)
 
