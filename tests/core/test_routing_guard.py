@@ -53,12 +53,11 @@ def _samples(app: Any) -> list[tuple[str, str]]:
 
 def test_guarded_and_unguarded_matching_agree_on_every_path(app: Any) -> None:
     samples = _samples(app)
-    guarded = 0
-    for candidate in app.router.routes:
-        router = getattr(candidate, "original_router", None)
-        if router is None or getattr(router, "gate", None) is None:
-            continue
-        guarded += 1
+    routers = [c for c in app.router.routes if getattr(c, "original_router", None) is not None]
+    # every router of the application has a gate, those that include other routers too
+    assert [c.original_router.prefix for c in routers if getattr(c.original_router, "gate", None) is None] == []
+    for candidate in routers:
+        router = candidate.original_router
         full = 0
         for method, path in samples:
             with_guard = candidate.matches(_scope(method, path))[0]
@@ -70,7 +69,7 @@ def test_guarded_and_unguarded_matching_agree_on_every_path(app: Any) -> None:
             assert with_guard == without, (router.gate, method, path)
             full += with_guard == Match.FULL
         assert full > 0, router.gate  # each guarded router still answers its own paths
-    assert guarded >= 20
+    assert len(routers) >= 20
 
 
 def test_a_router_is_guarded_once_for_where_it_is_included() -> None:
@@ -82,3 +81,15 @@ def test_a_router_is_guarded_once_for_where_it_is_included() -> None:
     assert guard(router, "/api") == gate  # another application including it the same way
     with pytest.raises(ValueError):
         guard(router, "")
+
+
+def test_a_router_that_includes_routers_is_guarded_for_their_paths_too() -> None:
+    child = APIRouter()
+    child.add_api_route("/tasks/{n}", lambda n: None)
+    grandchild = APIRouter(prefix="/deep")
+    grandchild.add_api_route("/er", lambda: None)
+    child.include_router(grandchild, prefix="/more")
+    parent = APIRouter(prefix="/oversight")
+    parent.add_api_route("", lambda: None)
+    parent.include_router(child, prefix="")
+    assert guard(parent, "") == gate_for(["/oversight", "/oversight/tasks/{n}", "/oversight/more/deep/er"])

@@ -10,7 +10,7 @@ matched it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,10 +64,22 @@ def gate_for(paths: Iterable[str]) -> Gate | None:
     return Gate(frozenset(keys), frozenset(exact), tuple(sorted(opened)))
 
 
+def _route_paths(routes: Iterable[Any], base: str) -> Iterator[str]:
+    """The full paths of ``routes`` under ``base``, those of routers included in them too (FastAPI keeps an
+    included router as one entry, whose prefix already holds the includer's). Anything else without a path
+    could match any path."""
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            yield from _route_paths(nested.routes, base + route.include_context.prefix)
+        else:
+            yield base + route.path if hasattr(route, "path") else base + "/{any}"
+
+
 def guard(router: APIRouter, mounted_at: str = "") -> Gate | None:
     """Have the router answer "no match" at once for a path none of its routes could match (as included under
     ``mounted_at``). Returns its gate (None: nothing to guard)."""
-    paths = [mounted_at + route.path if hasattr(route, "path") else "/{any}" for route in router.routes]
+    paths = list(_route_paths(router.routes, mounted_at))
     gate = gate_for(paths) if paths else None
     if gate is None:
         return None
