@@ -144,11 +144,17 @@ def test_an_export_holds_the_whole_filtered_list_whatever_the_page_size(app: Any
 
 
 def test_an_export_longer_than_an_export_holds_is_refused_with_a_message(app: Any, browser: Any,
-                                                                         monkeypatch: Any) -> None:
-    """Past MAX_EXPORT_ROWS an export is refused (400, in the user's language), never cut short."""
+                                                                         monkeypatch: Any, tmp_path: Any) -> None:
+    """Past MAX_EXPORT_ROWS an export is refused (400, in the user's language), never cut short, and leaves no
+    temporary file behind (the spreadsheet library keeps a sheet being written in one)."""
+    import tempfile
+
     from yingji.core import service
 
     monkeypatch.setattr(service, "MAX_EXPORT_ROWS", 2)
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     client = browser("admin")
     refused = 0
     for path, (total, link) in sorted(_exports(app, client).items()):
@@ -161,3 +167,4 @@ def test_an_export_longer_than_an_export_holds_is_refused_with_a_message(app: An
         else:
             assert response.status_code == 200 and _rows(response) == total, (path, total)
     assert refused > 10
+    assert [p.name for p in temporary.iterdir()] == []

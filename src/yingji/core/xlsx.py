@@ -35,15 +35,20 @@ def bounded(stmt: Any) -> Any:
 def export(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "data") -> bytes:
     """One sheet: a header row (translated), then the rows. Times are written as text in ISO form.
 
-    More than ``service.MAX_EXPORT_ROWS`` rows are refused (400, in the user's language) rather than cut short."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append([gettext(h) for h in headers])
+    More than ``service.MAX_EXPORT_ROWS`` rows are refused (400, in the user's language) rather than cut short.
+    The rows are counted before the workbook is begun: a write-only workbook keeps its sheet in a temporary
+    file until it is saved, and one abandoned part-written stays on disk for the life of the process."""
+    cells = []
     for number, row in enumerate(rows, start=1):
         if number > service.MAX_EXPORT_ROWS:
             raise UserError("This list has more than %(n)s rows, more than one export holds. Narrow the filter "
                             "(for example the time range) and export again.", field="export", n=service.MAX_EXPORT_ROWS)
-        sheet.append([_cell(v) for v in row])
+        cells.append([_cell(v) for v in row])
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    sheet.append([gettext(h) for h in headers])
+    for line in cells:
+        sheet.append(line)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
