@@ -41,8 +41,9 @@ def item_counts(session: Session, assessment_ids: list[int]) -> dict[int, int]:
     """How many risks each assessment lists."""
     if not assessment_ids:
         return {}
-    return dict(session.execute(select(RiskItem.assessment_id, func.count()).where(
-        RiskItem.assessment_id.in_(assessment_ids)).group_by(RiskItem.assessment_id)).tuples().all())
+    rows = session.execute(select(RiskItem.assessment_id, func.count()).where(
+        RiskItem.assessment_id.in_(assessment_ids)).group_by(RiskItem.assessment_id))
+    return {assessment_id: count for assessment_id, count in rows}
 
 
 def get(session: Session, principal: Principal, assessment_id: int, action: str = roles.READ) -> RiskAssessment:
