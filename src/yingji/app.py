@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from yingji import __version__, i18n, runtime
 from yingji.db import Database, is_busy, is_conflict
@@ -20,6 +21,9 @@ from yingji.i18n import N_
 from yingji.settings import Settings, get_settings
 from yingji.web import deps, routing
 from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware
+
+GZIP_MIN_BYTES = 1000  # smaller answers go as they are: compressing them saves less than it costs
+PACKED_CONTENT_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -156,6 +160,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(TransactionMiddleware, database=database, after_commit=after_commit)
     app.add_middleware(BodyLimitMiddleware, max_bytes=int(settings.max_body_mb * 1024 * 1024))
     app.add_middleware(RequestContextMiddleware, settings=settings)
+    # Outermost: pages, scripts and lists reach a phone on a slow line compressed (a client that asks for it).
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6,
+                       exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, *PACKED_CONTENT_TYPES))
     return app
 
 

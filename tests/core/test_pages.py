@@ -205,3 +205,25 @@ def test_two_units_with_one_code_at_once_keep_one(browser: Any, session: Any, da
     assert len(answers) == 1 and 400 <= answers[0] < 500, answers
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Unit).where(Unit.code == "652701100-TW")) == 1
+
+
+def test_pages_scripts_and_lists_go_compressed_to_a_client_that_asks(browser: Any) -> None:
+    """A phone on a slow line: the village officer's report form, its scripts and an API list come gzip-compressed
+    when the client accepts it, and decompress to what an identity answer carries; a client that does not ask
+    gets them as they are, and small answers and spreadsheets (already packed) are not compressed."""
+    village, prefecture = browser("village"), browser("zhou")
+    for client, path in ((village, "/incidents/new"), (village, "/static/vendor/htmx/htmx.min.js"),
+                         (village, "/static/incidents/report-form.js"), (prefecture, "/api/units")):
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        packed = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert plain.status_code == packed.status_code == 200, path
+        assert "content-encoding" not in plain.headers, path
+        assert packed.headers.get("content-encoding") == "gzip", (path, packed.headers)
+        assert len(packed.content) == len(plain.content), path  # decoded by the client
+        assert int(packed.headers["content-length"]) < len(plain.content) / 2, path
+        if path.startswith("/static/"):
+            assert packed.content == plain.content
+    small = village.get("/api/ping", headers={"Accept-Encoding": "gzip"})
+    assert small.status_code == 200 and "content-encoding" not in small.headers
+    sheet = prefecture.get("/audit?export=xlsx", headers={"Accept-Encoding": "gzip"})  # packed already
+    assert sheet.status_code == 200 and "content-encoding" not in sheet.headers and sheet.content[:2] == b"PK"
