@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
@@ -21,12 +19,12 @@ from yingji.i18n import N_
 from yingji.settings import Settings, get_settings
 from yingji.web import deps, routing
 from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware
+from yingji.web.static_files import STATIC_DIR, VersionedStaticFiles
 
 GZIP_MIN_BYTES = 1000  # smaller answers go as they are: compressing them saves less than it costs
 PACKED_CONTENT_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 log = logging.getLogger(__name__)
-STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 # The only routes reachable without signing in.
 PUBLIC_PATHS = frozenset({"/login", "/health", "/lang", "/openapi.json", "/docs", "/docs/oauth2-redirect",
@@ -153,7 +151,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             public_paths.update(prefix + route.path for route in module.public_router.routes)  # type: ignore[attr-defined]
     # Every route reachable without signing in (the scope tests walk everything else as anonymous).
     app.state.public_paths = frozenset(public_paths)
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
     install_error_handlers(app)
 
     after_commit = _kick_outbox if run_jobs_after_commit else None

@@ -227,3 +227,43 @@ def test_pages_scripts_and_lists_go_compressed_to_a_client_that_asks(browser: An
     assert small.status_code == 200 and "content-encoding" not in small.headers
     sheet = prefecture.get("/audit?export=xlsx", headers={"Accept-Encoding": "gzip"})  # packed already
     assert sheet.status_code == 200 and "content-encoding" not in sheet.headers and sheet.content[:2] == b"PK"
+
+
+def test_scripts_and_styles_are_named_by_their_content_and_kept(browser: Any) -> None:
+    """Every script and style sheet a page names carries the hash of its content: the answer to that name may be
+    kept for a year (a phone does not ask again on every page); the bare name, or an old hash, is answered
+    as before, to be checked against its ETag."""
+    import re
+
+    from yingji.web.static_files import CHECK, KEEP
+
+    client = browser("village")
+    page = client.get("/incidents/new")
+    named = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
+    assert len(named) >= 5
+    for url in named:
+        path, _, version = url.partition("?v=")
+        assert re.fullmatch(r"[0-9a-f]{12}", version), url
+        kept = client.get(url)
+        assert kept.status_code == 200 and kept.headers["cache-control"] == KEEP, url
+        bare = client.get(path)
+        assert bare.content == kept.content and bare.headers["cache-control"] == CHECK and bare.headers["etag"]
+        assert client.get(f"{path}?v=000000000000").headers["cache-control"] == CHECK
+        again = client.get(path, headers={"If-None-Match": bare.headers["etag"]})
+        assert again.status_code == 304
+
+
+def test_a_changed_file_gets_a_new_name(tmp_path: Any, monkeypatch: Any) -> None:
+    import os
+
+    from yingji.web import static_files
+
+    monkeypatch.setattr(static_files, "STATIC_DIR", tmp_path)
+    script = tmp_path / "a.js"
+    script.write_text("var a = 1;")
+    first = static_files.static_url("a.js")
+    assert first == static_files.static_url("a.js")
+    script.write_text("var a = 22;")
+    os.utime(script, ns=(1, 1))
+    assert static_files.static_url("a.js") != first
+    assert static_files.static_url("missing.js") == "/static/missing.js"  # fetched later; the page still draws

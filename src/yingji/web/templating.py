@@ -14,6 +14,7 @@ from yingji import domains, i18n
 from yingji.core import roles
 from yingji.i18n import N_
 from yingji.web.labels import ACTION_LABELS, ENTITY_LABELS
+from yingji.web.static_files import static_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
@@ -26,6 +27,7 @@ templates.env.globals["shown"] = lambda value: "—" if value is None or value =
 templates.env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
 templates.env.globals["ACTION_LABELS"] = ACTION_LABELS
 templates.env.globals["ENTITY_LABELS"] = ENTITY_LABELS
+templates.env.globals["static_url"] = static_url
 
 # Every area of the platform; those not built yet say so plainly.
 _AREAS: list[tuple[str, str, str]] = [
