@@ -84,6 +84,17 @@ def sweep_outbox() -> int:
     return run_outbox_once()
 
 
+@periodic("attachments.sweep", minute="40", hour="3")
+def sweep_attachments() -> int:
+    """Stored files no attachment refers to (a refused request's upload, a deleted attachment's blob)."""
+    from yingji import runtime
+    from yingji.core import attachments
+
+    database = runtime.get_database()
+    with database.unit_of_work() as session:
+        return attachments.sweep_unreferenced(session, database.settings)
+
+
 def start_consumer_thread(workers: int = 2) -> Any:
     """Run a Huey consumer inside this process (``yingji serve`` does unless told not to)."""
     import threading

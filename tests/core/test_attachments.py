@@ -91,3 +91,97 @@ def test_a_record_whose_file_is_gone_is_a_clear_404(browser: Any, session: Sessi
     page = township.get(f"/files/{meta['id']}")
     assert page.status_code == 404 and message in page.text
     assert township.get(f"/api/attachments/{meta['id']}").status_code == 200  # the record itself is kept
+
+
+def _aged(path: Any, days: float = 2) -> None:
+    import os
+    import time
+
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def test_the_sweep_removes_only_old_files_no_attachment_refers_to(browser: Any, session: Session,
+                                                                   settings: Any) -> None:
+    """A file stored by a request that then failed, or left by a killed upload, is removed once it is a day
+    old; a file an attachment refers to, or a young one (its transaction may not have committed yet), stays."""
+    from yingji import jobs
+    from yingji.core import attachments
+
+    assert "attachments.sweep" in jobs.PERIODIC
+    township = browser("township")
+    kept = post(township, unit_id(session, "652701100-V01"), "landslide.jpg", JPEG).json()["sha256"]
+    kept_path = attachments.blob_path(settings, kept)
+    _aged(kept_path)
+
+    def planted(content: bytes, days: float) -> Any:
+        path = attachments.blob_path(settings, hashlib.sha256(content).hexdigest())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        _aged(path, days)
+        return path
+
+    orphan, young = planted(b"refused report's photo", 2), planted(b"photo of a report being filed", 0.5)
+    partial = settings.attachments_dir / ".upload-cut-off"
+    partial.write_bytes(b"half a vid")
+    _aged(partial)
+    fresh_partial = settings.attachments_dir / ".upload-in-flight"
+    fresh_partial.write_bytes(b"arriving")
+    session.rollback()
+    assert attachments.sweep_unreferenced(session, settings) == 2
+    assert not orphan.exists() and not partial.exists()
+    assert kept_path.read_bytes() == JPEG and young.exists() and fresh_partial.exists()
+    assert not list(settings.attachments_dir.glob(f"*/*/*{attachments.SWEEP_SUFFIX}"))
+    assert attachments.sweep_unreferenced(session, settings) == 0
+
+
+def test_a_store_racing_the_sweep_keeps_its_file(browser: Any, session: Session, settings: Any) -> None:
+    """The same content stored again while the sweep holds the old copy aside: the store writes its own copy,
+    the sweep drops the one it set aside, and the attachment's file is there. A store before the sweep
+    refreshes the old copy's time, so the sweep leaves it."""
+    import os
+
+    from yingji.core import attachments
+
+    digest = hashlib.sha256(JPEG).hexdigest()
+    home = attachments.blob_path(settings, digest)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    home.write_bytes(JPEG)  # an orphan of the same content
+    _aged(home)
+    aside = home.with_name(digest + attachments.SWEEP_SUFFIX)
+    os.replace(home, aside)  # the sweep's first step
+    township = browser("township")
+    meta = post(township, unit_id(session, "652701100-V01"), "again.jpg", JPEG).json()
+    assert home.read_bytes() == JPEG
+    session.rollback()
+    attachments.sweep_unreferenced(session, settings)  # finds its own step left half-done
+    assert not aside.exists() and home.read_bytes() == JPEG
+    assert township.get(f"/api/attachments/{meta['id']}/download").content == JPEG
+
+
+def test_content_stored_again_before_its_commit_survives_the_sweep(session: Session, settings: Any,
+                                                                   database: Any) -> None:
+    """An old orphan whose content a request is storing again, its row not yet committed when the sweep runs:
+    the store refreshed the file's time, so the sweep leaves it, and the committed attachment has its file."""
+    import io
+
+    from tests.incidents.helpers import principal
+    from yingji.core import attachments
+
+    content = b"\xff\xd8\xff\xe0 an old orphan, uploaded again"
+    digest = hashlib.sha256(content).hexdigest()
+    home = attachments.blob_path(settings, digest)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    home.write_bytes(content)
+    _aged(home)
+    storing = database.sessionmaker()
+    try:
+        attachments.store(storing, principal(storing, "township"), settings, stream=io.BytesIO(content),
+                          filename="again.jpg", unit_id=unit_id(storing, "652701100-V01"))
+        storing.flush()
+        session.rollback()
+        assert attachments.sweep_unreferenced(session, settings) == 0  # the row is not committed yet
+        storing.commit()
+    finally:
+        storing.close()
+    assert home.read_bytes() == content

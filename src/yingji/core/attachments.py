@@ -6,6 +6,8 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -93,9 +95,10 @@ def store(session: Session, principal: Principal, settings: Settings, *, stream:
         sha = digest.hexdigest()
         target = blob_path(settings, sha)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
+        try:
+            os.utime(target)  # the same content is stored already: keep it fresh for sweep_unreferenced
             os.unlink(tmp_name)
-        else:
+        except FileNotFoundError:
             os.replace(tmp_name, target)
     except BaseException:
         if os.path.exists(tmp_name):
@@ -136,3 +139,56 @@ def list_for(session: Session, principal: Principal, *, unit_id: int | None = No
     if entity_type:
         stmt = stmt.where(Attachment.entity_type == entity_type, Attachment.entity_id == entity_id)
     return list(session.scalars(stmt.order_by(Attachment.id.desc()).limit(200)))
+
+
+SWEEP_GRACE = timedelta(days=1)  # a file younger than this may belong to a transaction not yet committed
+SWEEP_SUFFIX = ".sweeping"
+
+
+def sweep_unreferenced(session: Session, settings: Settings, *, grace: timedelta = SWEEP_GRACE) -> int:
+    """Remove stored files that no attachment refers to, and uploads cut off half-way, once they are older than
+    ``grace``: a file stored by a request whose transaction then rolled back (a report refused after its
+    photo was copied), a blob whose last attachment was deleted, the partial copy of a killed process.
+
+    ``store`` refreshes the time of a file whose content it stores again, before its row is committed. A file
+    is renamed aside before it is removed: a store of the same content in the meantime either refreshed its
+    time first (it is put back) or finds it gone and writes its own copy."""
+    root = settings.attachments_dir
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - grace.total_seconds()
+    referenced = set(session.scalars(select(Attachment.sha256).distinct()))
+    removed = 0
+    for path in root.glob("*/*/*"):
+        leftover = path.name.endswith(SWEEP_SUFFIX)  # a sweep stopped between its two steps
+        sha = path.name.removesuffix(SWEEP_SUFFIX)
+        home = path.with_name(sha)
+        if sha in referenced and not leftover:
+            continue
+        try:
+            if leftover:
+                aside = path
+            else:
+                if path.stat().st_mtime > cutoff:
+                    continue
+                aside = path.with_name(sha + SWEEP_SUFFIX)
+                os.replace(path, aside)
+            # a store of the same content refreshed the time before the file was set aside
+            wanted = sha in referenced or aside.stat().st_mtime > cutoff
+            if wanted and not home.exists():
+                os.replace(aside, home)
+            else:
+                os.unlink(aside)  # unwanted, or a store found it gone and wrote its own copy
+                removed += not wanted
+        except FileNotFoundError:
+            continue
+    for partial in root.glob(".upload-*"):
+        try:
+            if partial.stat().st_mtime <= cutoff:
+                os.unlink(partial)
+                removed += 1
+        except FileNotFoundError:
+            continue
+    if removed:
+        log.info("removed %s stored files that no attachment refers to", removed)
+    return removed
