@@ -7,6 +7,7 @@ the same tests on PostgreSQL; each test gets its own database created from a tem
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -19,6 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 _TMP = Path(tempfile.mkdtemp(prefix="yingji-tests-"))
+# The template database and the shared var directory go with the process that made them (each xdist worker
+# makes its own): a test run leaves nothing in the temporary directory.
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ.setdefault("YINGJI_VAR_DIR", str(_TMP / "var"))
 os.environ["YINGJI_QUEUE_URL"] = "memory://"
 os.environ.setdefault("YINGJI_ENV", "test")
