@@ -84,3 +84,10 @@ def test_an_audit_entry_is_written_at_once_and_goes_with_a_rollback(database: An
         assert (entry.entity_type, entry.entity_id, entry.after) == ("thing", "7", {"a": 1})
         session.rollback()
         assert session.scalar(select(func.count()).where(AuditEntry.id > newest)) == 0
+
+
+def test_a_key_given_by_hand_is_refused_and_nothing_is_written(session: Session) -> None:
+    before = session.scalar(select(func.count()).select_from(Event))
+    with pytest.raises(TypeError, match="filled in by the database"):
+        insert_now(session, _event(session, id=10**9))
+    assert session.scalar(select(func.count()).select_from(Event)) == before

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, event, insert, inspect, select
+from sqlalchemy import Select, Table, bindparam, event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from yingji import clock
 from yingji.core.models import AuditEntry
 from yingji.core.scope import Principal
+from yingji.db import Prepared
 
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "key_hash"})
 
@@ -34,7 +35,9 @@ def snapshot(obj: Any) -> dict[str, Any]:
     }
 
 
-_INSERT = insert(cast(Table, AuditEntry.__table__))
+_TABLE = cast(Table, AuditEntry.__table__)
+_INSERT = Prepared(insert(_TABLE).values({c.key: bindparam(c.key, type_=c.type)
+                                          for c in _TABLE.columns if not c.primary_key}))
 
 
 def record(session: Session, principal: Principal, *, action: str, entity_type: str, entity_id: Any,
@@ -47,7 +50,7 @@ def record(session: Session, principal: Principal, *, action: str, entity_type: 
         changed.discard("updated_at")
         before = {k: before.get(k) for k in sorted(changed)}
         after = {k: after.get(k) for k in sorted(changed)}
-    session.execute(_INSERT, {
+    _INSERT.rows(session, {
         "at": clock.now(),
         "request_id": principal.request_id,
         "actor_id": principal.user_id,

@@ -20,10 +20,11 @@ from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
 from yingji.core.models import TableStamp
+from yingji.db import Prepared
 
 T = TypeVar("T")
 
-_STAMP = select(TableStamp.stamp).where(TableStamp.name == bindparam("name"))
+_STAMP = Prepared(select(TableStamp.stamp).where(TableStamp.name == bindparam("name")))
 _kept: dict[tuple[str, str], tuple[int, Any]] = {}  # (database, table) -> (stamp, what was built under it)
 _databases: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
 
@@ -39,7 +40,8 @@ def _database(session: Session) -> str:
 
 def stamp(session: Session, table: str) -> int | None:
     """The table's stamp as this transaction sees it (None: a database without stamps)."""
-    return session.execute(_STAMP, {"name": table}).scalar()
+    row = _STAMP.first(session, {"name": table})
+    return None if row is None else row[0]
 
 
 def kept(session: Session, table: str, build: Callable[[], T]) -> T:

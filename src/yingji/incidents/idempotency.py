@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from yingji import clock
 from yingji.core.scope import Principal
+from yingji.db import Prepared
 from yingji.errors import Conflict, UserError
 from yingji.incidents.models import IdempotentSubmission
 
@@ -52,25 +53,27 @@ def check_key(key: str) -> str:
     return key
 
 
-def _insert(session: Session) -> Any:
-    """INSERT of a key as a plain statement on the table: an ORM insert would flush the session first."""
-    dialect = session.get_bind().dialect.name
-    table = cast(Table, IdempotentSubmission.__table__)
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+_TABLE = cast(Table, IdempotentSubmission.__table__)
+_CLAIM_VALUES = ("owner", "key", "unit_id", "request_hash", "status_code", "body", "created_at")
+# The key with its answer, unless the key is taken: one statement per dialect (their ON CONFLICT forms differ).
+_CLAIMS = {dialect: Prepared(insert(_TABLE).values({k: bindparam(k, type_=_TABLE.c[k].type) for k in _CLAIM_VALUES})
+                             .on_conflict_do_nothing(index_elements=["owner", "key"]).returning(_TABLE.c.id))
+           for dialect, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))}
 
 
-_STORED = (select(IdempotentSubmission.request_hash, IdempotentSubmission.status_code, IdempotentSubmission.body)
-           .where(IdempotentSubmission.owner == bindparam("owner"), IdempotentSubmission.key == bindparam("key")))
+_STORED = Prepared(select(_TABLE.c.request_hash, _TABLE.c.status_code, _TABLE.c.body)
+                   .where(_TABLE.c.owner == bindparam("owner"), _TABLE.c.key == bindparam("key")))
 
 
 def _stored(session: Session, owner: str, key: str, request_hash: str) -> Answer | None:
-    row = session.execute(_STORED, {"owner": owner, "key": key}).first()
+    row = _STORED.first(session, {"owner": owner, "key": key})
     if row is None:
         return None
-    if row.request_hash != request_hash:
+    stored_hash, status_code, body = row
+    if stored_hash != request_hash:
         raise Conflict("This Idempotency-Key was already used for a different submission. "
                        "Use a new key for a new submission.")
-    return Answer(status_code=row.status_code, body=dict(row.body), replayed=True)
+    return Answer(status_code=status_code, body=dict(body), replayed=True)
 
 
 def _committed(session: Session, answer: Answer) -> Answer:
@@ -125,10 +128,9 @@ def _submit(session: Session, principal: Principal, key: str | None, request_has
     if found is not None:
         return found
     answer = run()
-    claim = _insert(session).values(owner=owner, key=key, unit_id=principal.unit_id, request_hash=request_hash,
-                                    status_code=answer.status_code, body=answer.body, created_at=clock.now())
-    claimed = session.execute(claim.on_conflict_do_nothing(index_elements=["owner", "key"])
-                              .returning(IdempotentSubmission.__table__.c.id)).first()
+    claimed = _CLAIMS[session.get_bind().dialect.name].first(session, {
+        "owner": owner, "key": key, "unit_id": principal.unit_id, "request_hash": request_hash,
+        "status_code": answer.status_code, "body": answer.body, "created_at": clock.now()})
     if claimed is not None:
         return _committed(session, answer)
     session.rollback()  # the same key won a race: nothing of this run is kept
