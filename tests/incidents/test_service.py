@@ -221,3 +221,70 @@ def test_one_writer_at_a_time_on_sqlite(database):
         second.rollback()
         second.close()
         first.close()
+
+
+def test_a_transaction_that_has_written_goes_on_without_the_gate(database):
+    """It holds SQLite's write lock already: waiting for a gate whose holder waits for that lock would hold
+    both up (a token's use noted before the submission's gate)."""
+    import time
+
+    from yingji.core import audit
+
+    first, second = database.sessionmaker(), database.sessionmaker()
+    try:
+        service.enter_write(first)
+        audit.record(second, system_principal("test"), action="token_use", entity_type="api_token", entity_id=1,
+                     unit_id=None)
+        started = time.monotonic()
+        service.enter_write(second)  # returns at once: no wait, no gate
+        assert time.monotonic() - started < 1 and "incident_gate" not in second.info
+        if database.engine.dialect.name == "sqlite":
+            assert "incident_gate" in first.info
+    finally:
+        second.rollback()
+        second.close()
+        first.close()
+
+
+def test_the_gate_is_awaited_on_the_event_loop_without_blocking_it(database):
+    """A submission run on the event loop awaits the gate: the loop goes on serving while another transaction
+    holds it, and the loop's waiting submissions take it one after another."""
+    import asyncio
+
+    sqlite = database.engine.dialect.name == "sqlite"
+    holder, second, third = (database.sessionmaker() for _ in range(3))
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    async def scenario() -> None:
+        ticking = asyncio.create_task(ticker())
+        waiting = [asyncio.create_task(service.await_write_gate(s)) for s in (second, third)]
+        await asyncio.sleep(0.2)
+        assert ticks >= 10  # the loop was not blocked
+        if sqlite:
+            assert not any(w.done() for w in waiting)
+            holder.commit()  # the gate passes to the next in line
+            await asyncio.wait_for(waiting[0], timeout=3)
+            assert "incident_gate" in second.info and not waiting[1].done()
+            await asyncio.sleep(0.05)
+            assert not waiting[1].done()
+            second.commit()
+            await asyncio.wait_for(waiting[1], timeout=3)
+            assert "incident_gate" in third.info and "incident_gate" not in second.info
+        else:  # PostgreSQL: no gate, nobody waits
+            await asyncio.wait_for(asyncio.gather(*waiting), timeout=3)
+            assert not any("incident_gate" in s.info for s in (second, third))
+        ticking.cancel()
+
+    try:
+        service.enter_write(holder)
+        asyncio.run(scenario())
+    finally:
+        for s in (third, second, holder):
+            s.rollback()
+            s.close()

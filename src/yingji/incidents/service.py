@@ -8,6 +8,7 @@ taken from the rules by level; flags (late, missed, signals of concealment) live
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import math
 import os
@@ -16,6 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, func, or_, select, text, true, union_all, update
 from sqlalchemy import event as sa_event
@@ -147,6 +149,7 @@ GATE_WAIT = 5.0  # seconds a submission waits for the gate before going on (SQLi
 GATE_POLL = 0.0005  # seconds between tries for the gate file of the other processes
 _write_gate = threading.Lock()
 _gate_files: dict[str, int] = {}
+_loop_queues: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
 
 
 def _gate_file(session: Session) -> int | None:
@@ -160,28 +163,67 @@ def _gate_file(session: Session) -> int | None:
     return _gate_files[path]
 
 
+def _gate_needed(session: Session) -> bool:
+    """SQLite, and neither the gate nor the database's write lock held by this transaction yet: one that has
+    written already (a token's use noted) holds the lock, and waiting for a gate whose holder is waiting for
+    that lock would hold both up."""
+    if "incident_gate" in session.info or session.get_bind().dialect.name != "sqlite":
+        return False
+    return not session.connection().connection.driver_connection.in_transaction  # type: ignore[union-attr]
+
+
+def _try_gate_file(session: Session) -> int | None:
+    """The gate file taken (its handle), -1 in memory (no file), or None: another process holds it."""
+    fd = _gate_file(session)
+    if fd is None:
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return None
+    return fd
+
+
 def enter_write(session: Session) -> None:
     """On SQLite one transaction writes at a time. Submissions queue at a gate — a lock among this process's
     threads, then a lock on a file beside the database among the processes — taken just before their first
     write and held until the transaction ends. Waiting there is woken at once (the file tried every half
     millisecond), where waiting on SQLite's own lock sleeps 1, 2, 5 … up to 100 ms between tries, which
     under a burst leaves the database idle while writers sleep. PostgreSQL writes concurrently: no gate."""
-    if session.info.get("incident_gate") or session.get_bind().dialect.name != "sqlite":
+    if not _gate_needed(session):
         return
     deadline = time.monotonic() + GATE_WAIT
     if not _write_gate.acquire(timeout=GATE_WAIT):
         return
-    fd = _gate_file(session)
-    while fd is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    while (fd := _try_gate_file(session)) is None:
+        if time.monotonic() > deadline:
+            fd = -1  # go on without it: SQLite's own lock still holds
             break
-        except BlockingIOError:
+        time.sleep(GATE_POLL)
+    session.info["incident_gate"] = fd
+
+
+async def await_write_gate(session: Session) -> None:
+    """:func:`enter_write` for a submission run on the event loop: the gate is awaited, so the loop serves
+    other requests while the other processes write, and is taken before the submission's first read."""
+    if not _gate_needed(session):
+        return
+    loop = asyncio.get_running_loop()
+    queue = _loop_queues.get(loop)
+    if queue is None:
+        queue = _loop_queues[loop] = asyncio.Lock()
+    deadline = time.monotonic() + GATE_WAIT
+    async with queue:  # the loop's submissions try the gate one at a time; the others wait without polling
+        while not _write_gate.acquire(blocking=False):
             if time.monotonic() > deadline:
-                fd = None
+                return
+            await asyncio.sleep(GATE_POLL)
+        while (fd := _try_gate_file(session)) is None:
+            if time.monotonic() > deadline:
+                fd = -1
                 break
-            time.sleep(GATE_POLL)
-    session.info["incident_gate"] = fd if fd is not None else -1
+            await asyncio.sleep(GATE_POLL)
+        session.info["incident_gate"] = fd
 
 
 @sa_event.listens_for(Session, "after_transaction_end")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from yingji.core import accounts, auth
@@ -117,4 +118,16 @@ def day_range(date_from: str, date_to: str, zone: tzinfo, *, from_field: str = "
     return since, last + timedelta(days=1) if last is not None else None
 DB = Annotated[Session, Depends(get_session)]
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+
+
+async def principal_on_loop(request: Request) -> Principal:
+    """:func:`require_principal` on the event loop for SQLite (a local file: the token's lookup is one indexed
+    read, shorter than the hand-over to a thread), in the thread pool for a database across the network."""
+    if request.state.db.get_bind().dialect.name == "sqlite":
+        return require_principal(request)
+    return await run_in_threadpool(require_principal, request)
+
+
+# For routes run on the event loop (see incidents.api.on_loop); the others take CurrentPrincipal.
+LoopPrincipal = Annotated[Principal, Depends(principal_on_loop)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]

@@ -191,7 +191,11 @@ class TransactionMiddleware:
                 return
             finished = True
             if status < 400:
-                if await anyio.to_thread.run_sync(commit_and_close) and self.after_commit is not None:
+                if not session.in_transaction() and not session.new and not session.dirty and not session.deleted:
+                    committed = commit_and_close()
+                else:
+                    committed = await anyio.to_thread.run_sync(commit_and_close)
+                if committed and self.after_commit is not None:
                     await anyio.to_thread.run_sync(self.after_commit)
             else:
                 await anyio.to_thread.run_sync(session.close)  # closing rolls back
