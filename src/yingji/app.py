@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     include(public.router)
     # The principal first, so that even a refused form renders the signed-in page around the message.
-    protected = [Depends(deps.require_principal), Depends(deps.csrf_guard)]
+    protected = [Depends(deps.current_principal), Depends(deps.csrf_guard)]
     include(core_api.router, prefix="/api", dependencies=protected)
     include(core_views.router, dependencies=protected)
     public_paths = set(PUBLIC_PATHS)

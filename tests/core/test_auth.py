@@ -186,3 +186,41 @@ def test_a_planted_csrf_cookie_is_replaced_not_trusted(app: Any, session: Sessio
         refused = client.post("/login", data={"username": "bole", "password": PASSWORD,
                                               "csrf_token": "attacker-chosen-value-123456"}, follow_redirects=False)
         assert refused.status_code == 403
+
+
+def test_the_sign_in_reads_on_the_event_loop_and_its_owed_write_goes_to_a_thread(
+        browser: Any, app: Any, session: Session, monkeypatch: Any) -> None:
+    """On SQLite the token's lookup runs on the event loop; the write it owes once a minute (the token's use
+    audited) runs in the thread pool, where waiting for another transaction's lock holds up no other request.
+    On PostgreSQL both run in the thread pool. The use is audited once a minute either way."""
+    import asyncio
+
+    from fastapi.testclient import TestClient
+
+    from yingji.core import accounts, auth
+
+    on_loop: dict[str, list[bool]] = {"read": [], "write": []}
+    read, write = auth.user_for_token, accounts.note_token_use
+
+    def reading(*args: Any) -> Any:
+        on_loop["read"].append(asyncio._get_running_loop() is not None)
+        return read(*args)
+
+    def writing(*args: Any) -> Any:
+        on_loop["write"].append(asyncio._get_running_loop() is not None)
+        return write(*args)
+
+    monkeypatch.setattr(auth, "user_for_token", reading)
+    monkeypatch.setattr(accounts, "note_token_use", writing)
+    secret = browser("bole").api("POST", "/api/tokens", json={"name": "loop", "days": 30}).json()["token"]
+    bearer = TestClient(app)
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert [bearer.get("/api/me", headers=headers).status_code for _ in range(3)] == [200] * 3
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    assert on_loop == {"read": [sqlite] * 3, "write": [False]}  # the write is owed by the first request only
+    later = clock.now() + timedelta(minutes=1)
+    clock.set_clock(lambda: later)
+    assert bearer.get("/api/me", headers=headers).status_code == 200
+    assert on_loop["write"] == [False, False]
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "token_use")) == 2

@@ -151,10 +151,14 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
     return token
 
 
+def token_use_due(token: ApiToken) -> bool:
+    """Token use is audited at most once a minute per token, so that reads stay cheap."""
+    return token.last_used_at is None or clock.now() - token.last_used_at >= timedelta(minutes=1)
+
+
 def note_token_use(session: Session, principal: Principal, token: ApiToken) -> None:
-    """Token use is audited; at most once a minute per token so reads stay cheap."""
-    now = clock.now()
-    if token.last_used_at is None or now - token.last_used_at >= timedelta(minutes=1):
-        token.last_used_at = now
+    """Audit the token's use, if due (:func:`token_use_due`)."""
+    if token_use_due(token):
+        token.last_used_at = clock.now()
         audit.record(session, principal, action="token_use", entity_type="api_token", entity_id=token.id,
                      unit_id=principal.unit_id)

@@ -124,8 +124,10 @@ _BY_TOKEN = (select(ApiToken, User, Unit).join(User, User.id == ApiToken.user_id
              .join(Unit, Unit.id == User.unit_id).where(ApiToken.token_hash == bindparam("token_hash")))
 
 
-def user_for_session(session: Session, settings: Settings, session_key: str) -> tuple[User, Unit] | None:
-    """The user (and unit) behind a session cookie in one query, or None when unknown, ended or expired."""
+def user_for_session(session: Session, settings: Settings, session_key: str) -> tuple[User, Unit, int | None] | None:
+    """The user (and unit) behind a session cookie in one query, or None when unknown, ended or expired; and
+    the session's id when its last-seen time is due to be renewed (:func:`touch_session`, at most once a
+    minute), else None. Only reads."""
     found = session.execute(_BY_SESSION, {"key_hash": sha256(session_key)}).first()
     if found is None:
         return None
@@ -135,9 +137,12 @@ def user_for_session(session: Session, settings: Settings, session_key: str) -> 
         return None
     if now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
         return None
-    if now - row.last_seen_at > timedelta(minutes=1):
-        session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-    return user, unit
+    return user, unit, row.id if now - row.last_seen_at > timedelta(minutes=1) else None
+
+
+def touch_session(session: Session, session_id: int) -> None:
+    """Renew a session's last-seen time (what keeps it from ending idle)."""
+    session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=clock.now()))
 
 
 def user_for_token(session: Session, raw_token: str) -> tuple[User, ApiToken, Unit] | None:

@@ -35,7 +35,7 @@ from yingji.incidents.schemas import (
     Submitted,
     aware,
 )
-from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery, LoopPrincipal
+from yingji.web.deps import DB, AppSettings, CurrentPrincipal, IdPath, IdQuery
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 PageNo = Annotated[int, Query(ge=1, le=100000)]
@@ -81,7 +81,7 @@ async def on_loop(db: Any, run: Callable[[], idempotency.Answer]) -> Response:
 
 
 @router.post("", response_model=Submitted, status_code=201)
-async def create_event(db: DB, principal: LoopPrincipal, data: EventCreate, idempotency_key: Key = None) -> Any:
+async def create_event(db: DB, principal: CurrentPrincipal, data: EventCreate, idempotency_key: Key = None) -> Any:
     """A new event with its first report (首报)."""
     return await on_loop(db, lambda: submit_event(db, principal, data, idempotency_key))
 
@@ -206,7 +206,7 @@ def query_event(db: DB, principal: CurrentPrincipal, event_id: IdPath, data: Que
 
 
 @router.post("/{event_id}/reports", response_model=Submitted, status_code=201)
-async def add_report(db: DB, principal: LoopPrincipal, event_id: IdPath, data: ReportCreate,
+async def add_report(db: DB, principal: CurrentPrincipal, event_id: IdPath, data: ReportCreate,
                      idempotency_key: Key = None) -> Any:
     """A follow-up (续报), final report (终报) or correction; the first report of an event known from elsewhere."""
     return await on_loop(db, lambda: submit_report(db, principal, event_id, data, idempotency_key))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
+import inspect
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Annotated
 
@@ -40,12 +43,11 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def optional_principal(request: Request) -> Principal | None:
-    """The principal behind a bearer token or a session cookie, or None."""
-    if hasattr(request.state, "principal"):
-        return request.state.principal  # type: ignore[no-any-return]
+def _sign_in(request: Request) -> tuple[Principal | None, Callable[[], None] | None]:
+    """Who is behind a bearer token or a session cookie (or None), and the write the sign-in still owes —
+    a token's use audited, a session's last-seen time renewed, each at most once a minute — not done yet.
+    Only reads."""
     session: Session = request.state.db
-    principal = None
     raw = _bearer(request)
     if raw is not None:
         found = auth.user_for_token(session, raw)
@@ -54,13 +56,26 @@ def optional_principal(request: Request) -> Principal | None:
         user, token, unit = found
         principal = auth.principal_for(user, unit, via="token", request_id=request.state.request_id,
                                        address=client_address(request))
-        accounts.note_token_use(session, principal, token)
-    elif key := request.state.cookies.get(SESSION_COOKIE):
+        if accounts.token_use_due(token):
+            return principal, functools.partial(accounts.note_token_use, session, principal, token)
+        return principal, None
+    if key := request.state.cookies.get(SESSION_COOKIE):
         signed_in = auth.user_for_session(session, request.app.state.settings, key)
         if signed_in is not None:
-            session_user, unit = signed_in
+            session_user, unit, stale = signed_in
             principal = auth.principal_for(session_user, unit, via="session", request_id=request.state.request_id,
                                            address=client_address(request))
+            return principal, None if stale is None else functools.partial(auth.touch_session, session, stale)
+    return None, None
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The principal behind a bearer token or a session cookie, or None."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    principal, owed = _sign_in(request)
+    if owed is not None:
+        owed()
     request.state.principal = principal
     return principal
 
@@ -70,6 +85,28 @@ def require_principal(request: Request) -> Principal:
     if principal is None:
         raise NotAuthenticated("Please sign in.")
     return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    """:func:`require_principal` as every signed-in route gets it: where the route's own work runs. A route that
+    runs on the event loop (a coroutine: the incident submissions on SQLite) signs in on the loop too, when the
+    database is SQLite (a local file: one indexed lookup, shorter than a hand-over to a thread and back); only
+    the write the sign-in owes once a minute goes to the thread pool, as a write may wait for another
+    transaction's lock. Any other route signs in in the thread pool, where its work runs: the loop and a
+    thread taking turns at the interpreter lock within one request cost more than the hand-over."""
+    if hasattr(request.state, "principal"):
+        found: Principal | None = request.state.principal
+    elif (inspect.iscoroutinefunction(request.scope.get("endpoint"))
+          and request.state.db.get_bind().dialect.name == "sqlite"):
+        found, owed = _sign_in(request)
+        if owed is not None:
+            await run_in_threadpool(owed)
+        request.state.principal = found
+    else:
+        found = await run_in_threadpool(optional_principal, request)
+    if found is None:
+        raise NotAuthenticated("Please sign in.")
+    return found
 
 
 async def csrf_guard(request: Request) -> None:
@@ -117,17 +154,5 @@ def day_range(date_from: str, date_to: str, zone: tzinfo, *, from_field: str = "
         raise UserError("The end date is before the start date.", field=to_field)
     return since, last + timedelta(days=1) if last is not None else None
 DB = Annotated[Session, Depends(get_session)]
-CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
-
-
-async def principal_on_loop(request: Request) -> Principal:
-    """:func:`require_principal` on the event loop for SQLite (a local file: the token's lookup is one indexed
-    read, shorter than the hand-over to a thread), in the thread pool for a database across the network."""
-    if request.state.db.get_bind().dialect.name == "sqlite":
-        return require_principal(request)
-    return await run_in_threadpool(require_principal, request)
-
-
-# For routes run on the event loop (see incidents.api.on_loop); the others take CurrentPrincipal.
-LoopPrincipal = Annotated[Principal, Depends(principal_on_loop)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
