@@ -252,6 +252,8 @@ def test_the_gate_is_awaited_on_the_event_loop_without_blocking_it(database):
     import asyncio
 
     sqlite = database.engine.dialect.name == "sqlite"
+    import threading
+
     holder, second, third = (database.sessionmaker() for _ in range(3))
     ticks = 0
 
@@ -281,9 +283,22 @@ def test_the_gate_is_awaited_on_the_event_loop_without_blocking_it(database):
             assert not any("incident_gate" in s.info for s in (second, third))
         ticking.cancel()
 
+    failed: list[BaseException] = []
+
+    def in_its_own_thread() -> None:  # a loop of its own (the browser tests' driver may run one in this thread)
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # noqa: BLE001 - raised again below, in the test's thread
+            failed.append(exc)
+
     try:
         service.enter_write(holder)
-        asyncio.run(scenario())
+        thread = threading.Thread(target=in_its_own_thread)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+        if failed:
+            raise failed[0]
     finally:
         for s in (third, second, holder):
             s.rollback()
