@@ -266,3 +266,38 @@ def test_submissions_of_one_process_take_turns_on_sqlite(database):
         assert most[0] == 1
     else:
         assert most[0] >= 2
+
+
+def test_a_submission_waiting_for_another_writer_holds_up_no_other_request(browser, session, settings):
+    """Another module's transaction holds the database's write lock: a report submitted through the API waits
+    for it (in a thread, not on the event loop), the same client's other requests are answered meanwhile, and
+    the report is filed once the lock is let go."""
+    import threading
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    set_now(T0 + timedelta(minutes=4))
+    village = browser("village")
+    before = _reports(session)
+    url = settings.database_url
+    holder = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    answered: list[int] = []
+    with holder.connect() as other:
+        if holder.dialect.name == "sqlite":
+            other.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            other.execute(text("LOCK TABLE incident_events IN EXCLUSIVE MODE"))
+        submitting = threading.Thread(target=lambda: answered.append(village.api(
+            "POST", "/api/incidents", json=first_report(T0), headers={"Idempotency-Key": "held-1"}).status_code))
+        submitting.start()
+        time.sleep(0.5)
+        assert submitting.is_alive() and not answered  # waiting for the lock
+        started = time.monotonic()
+        assert village.get("/api/me").status_code == 200
+        assert time.monotonic() - started < 1.0  # answered while the submission waits
+        assert submitting.is_alive()
+        other.rollback()
+    submitting.join(timeout=15)
+    holder.dispose()
+    assert answered == [201] and _reports(session) == before + 1

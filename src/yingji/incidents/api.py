@@ -70,13 +70,17 @@ def _answer(answer: idempotency.Answer) -> Response:
 
 async def on_loop(db: Any, run: Callable[[], idempotency.Answer]) -> Response:
     """A submission through the API. On SQLite it runs on the event loop, once the database's write gate has
-    been awaited: one writer at a time, and its statements then never wait for the interpreter lock that the
-    loop and the thread pool's other requests would otherwise take from it between them (bench/RESULTS.md).
-    The loop waits only on the database itself — SQLite's own lock, if a writer outside the gate holds it.
-    On PostgreSQL (concurrent writers, a server across the network) it runs in the thread pool."""
+    been awaited and the database's write lock taken: one writer at a time, and its statements then never
+    wait — neither for the interpreter lock that the loop and the thread pool's other requests would
+    otherwise take from it between them (bench/RESULTS.md), nor for another writer. When a writer outside
+    the gate holds SQLite's lock (another module's change), the submission waits for it in the thread pool,
+    and the loop goes on serving. On PostgreSQL (concurrent writers, a server across the network) it runs in
+    the thread pool."""
     if db.get_bind().dialect.name != "sqlite":
         return _answer(await run_in_threadpool(run))
     await service.await_write_gate(db)
+    if not service.write_lock_now(db):
+        return _answer(await run_in_threadpool(run))
     return _answer(run())
 
 

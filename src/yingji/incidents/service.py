@@ -12,6 +12,7 @@ import asyncio
 import fcntl
 import math
 import os
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -224,6 +225,31 @@ async def await_write_gate(session: Session) -> None:
                 break
             await asyncio.sleep(GATE_POLL)
         session.info["incident_gate"] = fd
+
+
+def write_lock_now(session: Session) -> bool:
+    """SQLite: take the database's write lock at once, without waiting (BEGIN IMMEDIATE under a zero busy
+    timeout), for a transaction that holds none yet. True when this transaction holds it now (or already
+    did); False when another writer holds it — a transaction outside the gate (another module's change) —
+    and whoever runs this transaction on must be ready to wait for it. Other databases: True."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    driver = session.connection().connection.driver_connection
+    if driver.in_transaction:  # type: ignore[union-attr]
+        return True
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        busy_ms = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # locked by another writer
+            return False
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms):d}")
+        return True
+    finally:
+        cursor.close()
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
