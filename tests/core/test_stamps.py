@@ -7,12 +7,12 @@ import subprocess
 import sys
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from yingji.core import stamps
+from yingji.core import service, stamps
 from yingji.core.models import TableStamp, Unit
-from yingji.core.scope import places
+from yingji.core.scope import Principal, places, system_principal
 from yingji.incidents import defaults
 from yingji.incidents.models import IncidentCategory, IncidentRule
 
@@ -99,3 +99,64 @@ def test_rules_and_classification_follow_a_change_from_another_process(database:
         assert defaults.rules(s).limit("county", 4) == rule.value + 7
         assert defaults.categories(s)["9.9"].name == "测试子类"
         assert s.scalar(select(IncidentCategory.name_en).where(IncidentCategory.code == "9.9")) == "test subtype"
+
+
+def _county(session: Session) -> Principal:
+    county = session.scalars(select(Unit).where(Unit.code == "652701")).one()
+    return Principal(user_id=None, name="博乐市应急局", unit_id=county.id, unit_path=county.path, role="county_office",
+                     via="token")
+
+
+def _county_village(session: Session, county: Principal) -> Unit:
+    return session.scalars(select(Unit).where(Unit.kind == "village", Unit.path.startswith(county.unit_path))
+                           .order_by(Unit.id).limit(1)).one()
+
+
+def _total(session: Session, principal: Principal, **filters: Any) -> int:
+    return service.list_units(session, principal, per_page=1, **filters).total
+
+
+def test_the_unit_lists_total_follows_every_change_of_the_tree(database: Any) -> None:
+    with _fresh(database) as s:
+        county = _county(s)
+        township = _county_village(s, county).parent_id
+        counted = {"all": s.scalar(select(func.count()).where(Unit.path.startswith(county.unit_path))),
+                   "villages": s.scalar(select(func.count()).where(Unit.path.startswith(county.unit_path),
+                                                                  Unit.kind == "village"))}
+        assert counted["villages"] < counted["all"]
+        assert _total(s, county) == counted["all"]
+        assert _total(s, county, kind="village") == counted["villages"]
+        assert _total(s, county, kind="village", parent_id=township) < counted["villages"]
+        assert stamps.kept(s, "unit", dict, part="list_totals")  # kept in this process now
+        assert _total(s, system_principal("tests")) > counted["all"]  # another subtree, another total
+    # a unit added in another process is counted at once, in every list it belongs to
+    with _fresh(database) as s:
+        village = _county_village(s, county)
+    sibling_path = village.path[: village.path.rstrip("/").rfind("/") + 1] + "x/"
+    _in_another_process(database, "INSERT INTO unit (code, name, name_en, kind, parent_id, path, depth, leading_body, "
+                                  "address, phone, note, in_industrial_park, is_demo, created_at, updated_at) VALUES "
+                                  f"('X-TOTAL', '新村', '', 'village', {village.parent_id}, '{sibling_path}', "
+                                  f"{village.depth}, '', '', '', '', false, false, '2026-11-30 00:00:00', "
+                                  "'2026-11-30 00:00:00')")
+    with _fresh(database) as s:
+        assert _total(s, county) == counted["all"] + 1
+        assert _total(s, county, kind="village") == counted["villages"] + 1
+        # a transaction sees its own change; once it is rolled back, nobody does
+        s.execute(update(Unit).where(Unit.code == "X-TOTAL").values(kind="community"))
+        assert _total(s, county, kind="village") == counted["villages"]
+        s.rollback()
+    with _fresh(database) as s:
+        assert _total(s, county, kind="village") == counted["villages"] + 1
+
+
+def test_a_searched_unit_list_is_counted_every_time(database: Any) -> None:
+    # names do not renew the tree's stamp, so a search's total is never kept
+    with _fresh(database) as s:
+        county = _county(s)
+        village = _county_village(s, county)
+        assert _total(s, county, q="改名后的村") == 0
+        before = _total(s, county)
+    _in_another_process(database, f"UPDATE unit SET name = '改名后的村' WHERE id = {village.id}")
+    with _fresh(database) as s:
+        assert _total(s, county, q="改名后的村") == 1
+        assert _total(s, county) == before

@@ -5,13 +5,15 @@ Plain functions: a session and a principal in, rows out. They never commit.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import String, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from yingji.core import audit, defaults, roles
+from yingji.core import audit, defaults, roles, stamps
 from yingji.core.models import Person, StaffingQuota, Unit
 from yingji.core.schemas import (
     TERRITORIAL_KINDS,
@@ -32,6 +34,9 @@ MAX_EXPORT_ROWS = 20000
 # ``per_page`` of an export: the whole filtered list on one page, read one row past what an export holds so
 # that ``xlsx.export`` can tell a list that fits from one that does not.
 EVERY_ROW = MAX_EXPORT_ROWS + 1
+# Totals of the unit list kept per stamp of the tree, one per subtree, kind and parent asked for; past this
+# many, the rest are counted every time until the tree changes.
+KEPT_TOTALS = 4096
 
 # Which kinds of unit may hang under which.
 PARENT_KINDS: dict[str, tuple[str, ...]] = {
@@ -78,18 +83,53 @@ def list_units(session: Session, principal: Principal, *, q: str = "", kind: str
         stmt = stmt.where(Unit.kind == kind)
     if parent_id is not None:
         stmt = stmt.where(Unit.parent_id == parent_id)
-    return paginate(session, stmt.order_by(Unit.path), UnitRead, page=page, per_page=per_page)
+    return paginate(session, stmt.order_by(Unit.path), UnitRead, page=page, per_page=per_page,
+                    total=None if q else _kept_total(session, principal, stmt, kind, parent_id))
 
 
-def paginate(session: Session, stmt: Any, schema: Any, *, page: int, per_page: int) -> Page[Any]:
-    """One page of a scoped select, with the total, validated into ``schema``."""
+def _kept_total(session: Session, principal: Principal, stmt: Any, kind: str, parent_id: int | None) -> int:
+    """The count of an unsearched unit list, kept while the tree's stamp holds.
+
+    Counting a county's ten thousand units was most of a page's work, and the tree rarely changes. Without a
+    search the rows are decided by the principal's subtree, the kind and the parent alone, and a change to
+    any of these (path, kind, parent_id, a unit added or deleted) renews the stamp. A search also reads the
+    names and codes, which do not renew it, so a searched list is counted every time."""
+    totals: dict[tuple[Any, ...], int] = stamps.kept(session, "unit", dict, part="list_totals")
+    key = (principal.is_global, principal.unit_path, kind, parent_id)
+    total = totals.get(key)
+    if total is None:
+        total = count(session, stmt)
+        if len(totals) < KEPT_TOTALS:
+            totals[key] = total
+    return total
+
+
+def count(session: Session, stmt: Any) -> int:
+    """How many rows ``stmt`` selects."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def paginate(session: Session, stmt: Any, schema: Any, *, page: int, per_page: int,
+             total: int | None = None) -> Page[Any]:
+    """One page of a scoped select, with the total (counted here unless the caller knows it), validated into
+    ``schema``."""
     page = max(page, 1)
     per_page = per_page if per_page == EVERY_ROW else min(max(per_page, 1), MAX_PER_PAGE)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if total is None:
+        total = count(session, stmt)
     projected = _only_schema_columns(stmt, schema)
     window = projected.limit(per_page).offset((page - 1) * per_page)
-    rows = session.execute(window).all() if projected is not stmt else session.scalars(window).all()
-    return Page(items=[schema.model_validate(row) for row in rows], total=total, page=page, per_page=per_page)
+    if projected is not stmt:
+        items = _page_of(schema).validate_python([row._asdict() for row in session.execute(window)])
+    else:
+        items = _page_of(schema).validate_python(session.scalars(window).all(), from_attributes=True)
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+@cache
+def _page_of(schema: Any) -> TypeAdapter[list[Any]]:
+    """The validator of a list of ``schema`` (one call for a page's rows instead of one per row)."""
+    return TypeAdapter(list[schema])
 
 
 def _only_schema_columns(stmt: Any, schema: Any) -> Any:

@@ -25,7 +25,7 @@ from yingji.db import Prepared
 T = TypeVar("T")
 
 _STAMP = Prepared(select(TableStamp.stamp).where(TableStamp.name == bindparam("name")))
-_kept: dict[tuple[str, str], tuple[int, Any]] = {}  # (database, table) -> (stamp, what was built under it)
+_kept: dict[tuple[str, str, str], tuple[int, Any]] = {}  # (database, table, part) -> (stamp, what was built)
 _databases: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
 
 
@@ -44,16 +44,16 @@ def stamp(session: Session, table: str) -> int | None:
     return None if row is None else row[0]
 
 
-def kept(session: Session, table: str, build: Callable[[], T]) -> T:
+def kept(session: Session, table: str, build: Callable[[], T], part: str = "") -> T:
     """What ``build`` makes of the table, made once per stamp in this process.
 
     ``build`` must read only the watched table (its value is kept for as long as that table's stamp holds)
     and return a value nobody changes; a mutable value (a dict filled as units are asked for) may only grow
-    with rows read from the same table."""
+    with what was read from the same table. ``part`` names one of several things kept of one table."""
     current = stamp(session, table)
     if current is None:
         return build()
-    key = (_database(session), table)
+    key = (_database(session), table, part)
     found = _kept.get(key)
     if found is not None and found[0] == current:
         return found[1]  # type: ignore[no-any-return]
