@@ -18,7 +18,7 @@ from yingji.errors import BUSY_RETRY_AFTER, CONFLICTING_CHANGE, DATABASE_BUSY, U
 from yingji.i18n import N_
 from yingji.settings import Settings, get_settings
 from yingji.web import deps, routing
-from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware
+from yingji.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, TransactionMiddleware, wants_json
 from yingji.web.static_files import STATIC_DIR, VersionedStaticFiles
 
 GZIP_MIN_BYTES = 1000  # smaller answers go as they are: compressing them saves less than it costs
@@ -31,13 +31,9 @@ PUBLIC_PATHS = frozenset({"/login", "/health", "/lang", "/openapi.json", "/docs"
                           "/redoc"})
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
-
-
 def _error_response(request: Request, status: int, message: str, field: str | None = None,
                     details: list[Any] | None = None) -> Response:
-    if _wants_json(request):
+    if wants_json(request.scope):
         body: dict[str, Any] = {"detail": message}
         if field:
             body["field"] = field

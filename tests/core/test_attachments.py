@@ -70,6 +70,13 @@ def test_request_body_over_the_server_limit_is_413(browser: Any, app: Any) -> No
     response = client.api("POST", "/api/attachments", content=b"x" * (61 * 1024 * 1024),
                           headers={"content-type": "application/octet-stream"})
     assert response.status_code == 413
+    assert response.json()["detail"] == zh("The request is too large.")
+    # a page's form over the limit is answered with a page, in the user's language
+    client.cookies.set("yj_lang", "en")
+    page = client.form("/units/import", files={"file": ("big.xlsx", b"x" * (61 * 1024 * 1024))})
+    assert page.status_code == 413
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<html lang="en">' in page.text and "The request is too large." in page.text
 
 
 def test_upload_into_another_county_is_not_found(browser: Any, session: Session) -> None:

@@ -94,12 +94,17 @@ def test_a_change_held_up_at_its_commit_is_answered_busy_not_conflict(app: Any, 
     desk_id, name = desk.id, desk.name
     session.rollback()
     bole = browser("bole")
+    message = zh("The database is busy with other changes. Nothing was saved; try again in a moment.")
     with _held(settings):
-        busy = bole.api("POST", f"/test-only/rename-desk/{desk_id}")
+        busy = bole.api("POST", f"/test-only/rename-desk/{desk_id}", headers={"Accept": "application/json"})
+        page = bole.form(f"/test-only/rename-desk/{desk_id}")  # a page's form: answered with a page
     assert busy.status_code == 503, busy.text
     assert busy.headers["retry-after"] == "5"
-    assert busy.json()["detail"] == zh("The database is busy with other changes. Nothing was saved; "
-                                       "try again in a moment.")
+    assert busy.json()["detail"] == message
+    assert page.status_code == 503, page.text
+    assert page.headers["retry-after"] == "5"
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<html lang="zh-CN">' in page.text and message in page.text
     session.expire_all()
     assert session.get_one(DutyDesk, desk_id).name == name
     session.rollback()

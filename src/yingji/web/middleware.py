@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import logging
 import secrets
@@ -123,7 +124,7 @@ class BodyLimitMiddleware:
             return
         length = _header(scope, b"content-length")
         if length and length.isdigit() and int(length) > self.max_bytes:
-            await _too_large(send)
+            await _too_large(scope, send)
             return
         received = 0
 
@@ -139,22 +140,46 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await _too_large(send)
+            await _too_large(scope, send)
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send) -> None:
-    await _error(send, 413, i18n.N_("The request is too large."))
+async def _too_large(scope: Scope, send: Send) -> None:
+    await _error(scope, send, 413, i18n.N_("The request is too large."))
 
 
-async def _error(send: Send, status: int, message: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
-    body = json.dumps({"detail": i18n.gettext(message)}, ensure_ascii=False).encode()
+def wants_json(scope: Scope) -> bool:
+    """An API call, or a client that asks for JSON; a page's request (a form, a link) is answered with a page."""
+    return scope["path"].startswith("/api/") or "application/json" in (_header(scope, b"accept") or "")
+
+
+_ERROR_PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{status}</title></head>
+<body><h1>{status}</h1><p role="alert">{message}</p>
+<p><a href="javascript:history.back()">{back}</a> · <a href="/">{home}</a></p></body></html>
+"""
+
+
+async def _error(scope: Scope, send: Send, status: int, message: str,
+                 headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    """An answer the middleware gives itself (no route ran, or its transaction could not be kept), in the user's
+    language: JSON for the API, a plain page for a browser's page request (the site's templates need the
+    request's session, which is gone by then)."""
+    if wants_json(scope):
+        body = json.dumps({"detail": i18n.gettext(message)}, ensure_ascii=False).encode()
+        content_type = b"application/json; charset=utf-8"
+    else:
+        body = _ERROR_PAGE.format(lang=i18n.current_language().replace("_", "-"), status=status,
+                                  message=html.escape(i18n.gettext(message)), back=html.escape(i18n.gettext("Back")),
+                                  home=html.escape(i18n.gettext("Home"))).encode()
+        content_type = b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()), *headers]})
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+                            *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -214,9 +239,10 @@ class TransactionMiddleware:
                     await anyio.to_thread.run_sync(session.rollback)
                     dropped = True
                     if is_busy(exc):  # the commit's own writes waited too long for another transaction's lock
-                        await _error(send, 503, DATABASE_BUSY, [(b"retry-after", str(BUSY_RETRY_AFTER).encode())])
+                        await _error(scope, send, 503, DATABASE_BUSY,
+                                     [(b"retry-after", str(BUSY_RETRY_AFTER).encode())])
                     else:
-                        await _error(send, 409, CONFLICTING_CHANGE)
+                        await _error(scope, send, 409, CONFLICTING_CHANGE)
                     return
             await send(message)
 
