@@ -70,3 +70,23 @@ def test_audit_page_filters_scopes_and_exports(browser: Any, session: Session) -
 def test_bad_dates_in_the_filter_get_a_clear_message(browser: Any) -> None:
     response = browser("bole").get("/audit", params={"since": "yesterday"})
     assert response.status_code == 400
+
+
+def test_a_snapshot_holds_every_column_as_stored_json_safe_and_no_secret(session: Session) -> None:
+    from datetime import date
+
+    from yingji.core import audit
+    from yingji.core.models import Unit, User
+
+    user = session.scalars(select(User).where(User.username == "bole")).one()
+    taken = audit.snapshot(user)
+    assert "password_hash" not in taken and taken["username"] == "bole"
+    unit = session.get_one(Unit, unit_id(session, "652701"))
+    unit.valid_from = date(2020, 1, 1)
+    session.flush()
+    session.expire(unit, ["name", "valid_from"])  # not loaded: read from the database by the snapshot
+    taken = audit.snapshot(unit)
+    columns = {c.key for c in Unit.__table__.columns}
+    assert set(taken) == columns
+    assert taken["name"] == "博乐市" and taken["valid_from"] == "2020-01-01"
+    assert isinstance(taken["created_at"], str) and taken["id"] == unit.id

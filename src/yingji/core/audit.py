@@ -25,14 +25,22 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_SNAPSHOT_KEYS: dict[type, tuple[str, ...]] = {}
+
+
 def snapshot(obj: Any) -> dict[str, Any]:
     """Column values of a row, JSON-safe, secrets left out."""
-    mapper = inspect(obj).mapper
-    return {
-        attr.key: _json_value(getattr(obj, attr.key))
-        for attr in mapper.column_attrs
-        if attr.key not in SECRET_FIELDS
-    }
+    keys = _SNAPSHOT_KEYS.get(obj.__class__)
+    if keys is None:
+        keys = _SNAPSHOT_KEYS[obj.__class__] = tuple(
+            attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in SECRET_FIELDS)
+    loaded = obj.__dict__  # what is loaded or set; anything else is read through the attribute (loading it)
+    values = {}
+    for key in keys:
+        value = loaded[key] if key in loaded else getattr(obj, key)
+        values[key] = value if value.__class__ in _PLAIN else _json_value(value)
+    return values
 
 
 _TABLE = cast(Table, AuditEntry.__table__)
