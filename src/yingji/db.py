@@ -169,41 +169,56 @@ class Prepared:
 
     def __init__(self, stmt: Any) -> None:
         self.stmt = stmt
-        self._compiled: dict[str, tuple[str, list[str] | None, dict[str, Any], list[Any]]] = {}
+        self._compiled: dict[str, tuple[str, list[str] | None, dict[str, Any], list[Any] | None]] = {}
 
-    def _for(self, dialect: Any) -> tuple[str, list[str] | None, dict[str, Any], list[Any]]:
+    def _for(self, dialect: Any) -> tuple[str, list[str] | None, dict[str, Any], list[Any] | None]:
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self.stmt.compile(dialect=dialect)
             binds = {name: param.type.dialect_impl(dialect).bind_processor(dialect)
                      for param, name in compiled.bind_names.items()}
             names = list(compiled.positiontup) if compiled.positional else None
+            found = self._compiled[dialect.name] = (compiled.string, names, binds, None)
+        return found
+
+    def _results(self, dialect: Any, description: Any) -> list[Any]:
+        """The result processors, made at the first run: some need the driver's type code of the column (a
+        float on PostgreSQL)."""
+        sql, names, binds, results = self._compiled[dialect.name]
+        if results is None:
             columns = getattr(self.stmt, "selected_columns", None)
             if columns is None:
                 columns = self.stmt.exported_columns
-            results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
-            found = self._compiled[dialect.name] = (compiled.string, names, binds, results)
-        return found
+            # (an INSERT compiled with the key returned, RETURNING nothing asked for, has no columns here)
+            results = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+                       for c, d in zip(columns, description, strict=False)]
+            self._compiled[dialect.name] = (sql, names, binds, results)
+        return results
 
     def rows(self, session: Session, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Run the statement with ``values`` (by parameter name) and return what it selects or returns."""
         connection = session.connection()
         dialect = connection.dialect
-        sql, names, binds, results = self._for(dialect)
+        sql, names, binds, _ = self._for(dialect)
         processed = {k: (p(v) if (p := binds.get(k)) is not None else v) for k, v in values.items()}
         params: Any = tuple(processed[n] for n in names) if names is not None else processed
         if connection._has_events or connection.engine._has_events:  # a listener (a test counting) sees it
             result = connection.exec_driver_sql(sql, params)
+            description = result.cursor.description if result.returns_rows else None
             raw = result.fetchall() if result.returns_rows else []
         else:
             cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 cursor.execute(sql, params)
-                raw = cursor.fetchall() if cursor.description else []
+                description = cursor.description
+                raw = cursor.fetchall() if description else []
             except dialect.loaded_dbapi.Error as exc:  # wrapped as SQLAlchemy wraps it
                 raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
             finally:
                 cursor.close()
+        if not description:
+            return []
+        results = self._results(dialect, description)
         if not any(results):
             return [tuple(r) for r in raw]
         return [tuple(p(v) if p is not None else v for p, v in zip(results, r, strict=True)) for r in raw]

@@ -84,3 +84,17 @@ def test_a_statement_listener_sees_the_statement(session: Session) -> None:
     new_id = WRITE.rows(session, _entry())[0][0]
     assert READ.first(session, {"id": new_id})[2] == "42"  # type: ignore[index]
     assert len(seen) == 2 and seen[0].startswith("INSERT INTO audit_entry") and seen[1].startswith("SELECT")
+
+
+def test_every_kind_of_column_comes_back_as_session_execute_reads_it(session: Session) -> None:
+    """Floats (whose reading on PostgreSQL depends on the driver's type code), booleans, dates, texts and keys,
+    and bound LIMIT/OFFSET, against the same select run through the session."""
+    from yingji.core.models import Unit
+
+    columns = (Unit.id, Unit.code, Unit.lon, Unit.lat, Unit.is_demo, Unit.valid_from, Unit.created_at)
+    stmt = select(*columns).where(Unit.lon.is_not(None)).order_by(Unit.id)
+    expected = [tuple(row) for row in session.execute(stmt.limit(3).offset(1))]
+    got = Prepared(stmt.limit(bindparam("limit")).offset(bindparam("offset"))).rows(session, {"limit": 3, "offset": 1})
+    assert len(expected) == 3 and got == expected
+    assert [type(v) for v in got[0]] == [type(v) for v in expected[0]]
+    assert isinstance(got[0][2], float) and isinstance(got[0][4], bool)
