@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD, Browser, audit_count, zh
@@ -136,12 +136,24 @@ def test_api_tokens_create_use_list_revoke(browser: Any, app: Any, session: Sess
     assert bearer.post("/api/people", headers=headers, json={"unit_id": 2, "name": "张三"}).status_code == 201
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "token_use")) == 1
+    assert session.get_one(ApiToken, created.json()["id"]).last_used_at is not None  # the use is stored
     listed = client.get("/api/tokens").json()
     assert [t["name"] for t in listed] == ["script"] and "token" not in listed[0]
     assert client.api("DELETE", f"/api/tokens/{created.json()['id']}").status_code == 200
     refused = bearer.get("/api/me", headers=headers)
     assert refused.status_code == 401
     assert refused.json()["detail"] == zh("The API token is invalid, expired or revoked.")
+
+
+def test_a_deactivated_users_token_is_refused(browser: Any, app: Any, session: Session) -> None:
+    from fastapi.testclient import TestClient
+
+    secret = browser("bole").api("POST", "/api/tokens", json={"name": "script", "days": 30}).json()["token"]
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert TestClient(app).get("/api/me", headers=headers).status_code == 200
+    session.execute(update(User).where(User.username == "bole").values(is_active=False))
+    session.commit()
+    assert TestClient(app).get("/api/me", headers=headers).status_code == 401
 
 
 def test_expired_token_is_refused(browser: Any, app: Any) -> None:

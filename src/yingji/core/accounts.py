@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from yingji import clock
@@ -151,14 +151,14 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
     return token
 
 
-def token_use_due(token: ApiToken) -> bool:
+def token_use_due(holder: auth.TokenHolder) -> bool:
     """Token use is audited at most once a minute per token, so that reads stay cheap."""
-    return token.last_used_at is None or clock.now() - token.last_used_at >= timedelta(minutes=1)
+    return holder.last_used_at is None or clock.now() - holder.last_used_at >= timedelta(minutes=1)
 
 
-def note_token_use(session: Session, principal: Principal, token: ApiToken) -> None:
+def note_token_use(session: Session, principal: Principal, holder: auth.TokenHolder) -> None:
     """Audit the token's use, if due (:func:`token_use_due`)."""
-    if token_use_due(token):
-        token.last_used_at = clock.now()
-        audit.record(session, principal, action="token_use", entity_type="api_token", entity_id=token.id,
+    if token_use_due(holder):
+        session.execute(update(ApiToken).where(ApiToken.id == holder.token_id).values(last_used_at=clock.now()))
+        audit.record(session, principal, action="token_use", entity_type="api_token", entity_id=holder.token_id,
                      unit_id=principal.unit_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +16,7 @@ from yingji import clock
 from yingji.core import audit
 from yingji.core.models import ApiToken, LoginAttempt, Unit, User, UserSession
 from yingji.core.scope import Principal
+from yingji.db import Prepared
 from yingji.errors import NotAuthenticated, TooManyRequests, UserError
 from yingji.settings import Settings
 
@@ -120,8 +121,27 @@ def sign_out(session: Session, principal: Principal, session_key: str) -> None:
 # more than running it).
 _BY_SESSION = (select(UserSession, User, Unit).join(User, User.id == UserSession.user_id)
                .join(Unit, Unit.id == User.unit_id).where(UserSession.key_hash == bindparam("key_hash")))
-_BY_TOKEN = (select(ApiToken, User, Unit).join(User, User.id == ApiToken.user_id)
-             .join(Unit, Unit.id == User.unit_id).where(ApiToken.token_hash == bindparam("token_hash")))
+_BY_TOKEN = Prepared(select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at, User.id,
+                            User.username, User.role, User.is_active, Unit.id, Unit.path)
+                     .join(User, User.id == ApiToken.user_id).join(Unit, Unit.id == User.unit_id)
+                     .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenHolder:
+    """What a request signed in with an API token needs of the token, its user and the user's unit."""
+
+    token_id: int
+    last_used_at: datetime | None
+    user_id: int
+    username: str
+    role: str
+    unit_id: int
+    unit_path: str
+
+    def principal(self, *, request_id: str, address: str = "") -> Principal:
+        return Principal(user_id=self.user_id, name=self.username, unit_id=self.unit_id, unit_path=self.unit_path,
+                         role=self.role, via="token", request_id=request_id, address=address)
 
 
 def user_for_session(session: Session, settings: Settings, session_key: str) -> tuple[User, Unit, int | None] | None:
@@ -145,16 +165,16 @@ def touch_session(session: Session, session_id: int) -> None:
     session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=clock.now()))
 
 
-def user_for_token(session: Session, raw_token: str) -> tuple[User, ApiToken, Unit] | None:
-    """The user, token and unit behind a bearer token (one query), or None if it is not valid now."""
-    row = session.execute(_BY_TOKEN, {"token_hash": sha256(raw_token)}).first()
+def user_for_token(session: Session, raw_token: str) -> TokenHolder | None:
+    """Who is behind a bearer token (one prepared query, plain values: every API request runs it), or None if
+    the token is not valid now."""
+    row = _BY_TOKEN.first(session, {"token_hash": sha256(raw_token)})
     if row is None:
         return None
-    token, user, unit = row
-    now = clock.now()
-    if token.revoked_at is not None or (token.expires_at and token.expires_at <= now) or not user.is_active:
+    token_id, revoked_at, expires_at, last_used_at, user_id, username, role, is_active, unit_id, unit_path = row
+    if revoked_at is not None or (expires_at is not None and expires_at <= clock.now()) or not is_active:
         return None
-    return user, token, unit
+    return TokenHolder(token_id, last_used_at, user_id, username, role, unit_id, unit_path)
 
 
 def new_token_secret() -> str:

@@ -50,14 +50,12 @@ def _sign_in(request: Request) -> tuple[Principal | None, Callable[[], None] | N
     session: Session = request.state.db
     raw = _bearer(request)
     if raw is not None:
-        found = auth.user_for_token(session, raw)
-        if found is None:
+        holder = auth.user_for_token(session, raw)
+        if holder is None:
             raise NotAuthenticated("The API token is invalid, expired or revoked.")
-        user, token, unit = found
-        principal = auth.principal_for(user, unit, via="token", request_id=request.state.request_id,
-                                       address=client_address(request))
-        if accounts.token_use_due(token):
-            return principal, functools.partial(accounts.note_token_use, session, principal, token)
+        principal = holder.principal(request_id=request.state.request_id, address=client_address(request))
+        if accounts.token_use_due(holder):
+            return principal, functools.partial(accounts.note_token_use, session, principal, holder)
         return principal, None
     if key := request.state.cookies.get(SESSION_COOKIE):
         signed_in = auth.user_for_session(session, request.app.state.settings, key)
