@@ -234,3 +234,37 @@ def test_quotas_are_data_editable_by_the_prefecture_and_audited(browser: Any, se
     entry = session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "staffing_quota")).all()[-1]
     assert entry.before == {"max_staff": 3, "min_staff": 2, "source": county.source}
     assert entry.after["min_staff"] == 3 and entry.actor_name == "zhou"
+
+
+def test_the_unsearched_unit_list_is_the_scoped_select_page_by_page(session: Session) -> None:
+    """The unit list without a search runs statements prepared per shape; every principal, filter and page
+    gives what the scoped ORM select gives."""
+    from yingji.core.schemas import UnitRead
+    from yingji.core.scope import Principal, scoped
+
+    def principal(code: str | None, role: str) -> Principal:
+        unit = session.scalars(select(Unit).where(Unit.code == code)).one() if code else None
+        return Principal(user_id=None, name="t", unit_id=unit.id if unit else None,
+                         unit_path=unit.path if unit else "", role=role, via="token")
+
+    township = unit_id(session, "652701100")
+    principals = [principal("652701", "county_office"), principal("652701100", "township_officer"),
+                  principal("652722", "county_office"), principal(None, "county_office"),
+                  principal("652701", "admin")]
+    checked = 0
+    for who in principals:
+        for kind, parent_id in (("", None), ("village", None), ("", township), ("township", None)):
+            for page, per_page in ((1, 5), (2, 5), (1, 500), (999, 50), (1, service.EVERY_ROW)):
+                stmt = scoped(select(Unit), who)
+                if kind:
+                    stmt = stmt.where(Unit.kind == kind)
+                if parent_id is not None:
+                    stmt = stmt.where(Unit.parent_id == parent_id)
+                expected = service.paginate(session, stmt.order_by(Unit.path), UnitRead, page=page, per_page=per_page)
+                got = service.list_units(session, who, kind=kind, parent_id=parent_id, page=page, per_page=per_page)
+                assert got == expected, (who.unit_path, who.role, kind, parent_id, page, per_page)
+                checked += len(got.items)
+    assert checked > 100
+    assert service.list_units(session, principals[3]).total == 0  # no unit, no rows
+    with pytest.raises(Exception, match="role"):
+        service.list_units(session, principal("652701", "nobody"))

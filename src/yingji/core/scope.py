@@ -86,6 +86,18 @@ def scoped(stmt: S, principal: Principal, action: str = roles.READ, model: type 
     )
 
 
+def subtree_bounds(principal: Principal, action: str = roles.READ) -> tuple[str, str] | None:
+    """:func:`scoped`'s rule for units as a range of paths, for a statement prepared with bound parameters: the
+    principal's subtree ``[low, high)``, None for the whole tree (a global role), an empty range for a
+    principal without a unit; refuses actions its role lacks."""
+    principal.require(action)
+    if principal.is_global:
+        return None
+    if not principal.unit_path:
+        return "", ""
+    return subtree_range(principal.unit_path)
+
+
 def get_scoped(session: Session, principal: Principal, model: type[T], id_: Any,
                action: str = roles.READ) -> T:
     """One row by primary key, or NotFound if it does not exist or lies outside the scope."""
