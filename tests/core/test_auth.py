@@ -145,15 +145,18 @@ def test_api_tokens_create_use_list_revoke(browser: Any, app: Any, session: Sess
     assert refused.json()["detail"] == zh("The API token is invalid, expired or revoked.")
 
 
-def test_a_deactivated_users_token_is_refused(browser: Any, app: Any, session: Session) -> None:
+def test_a_deactivated_users_token_and_session_are_refused(browser: Any, app: Any, session: Session) -> None:
     from fastapi.testclient import TestClient
 
-    secret = browser("bole").api("POST", "/api/tokens", json={"name": "script", "days": 30}).json()["token"]
+    signed_in = browser("bole")
+    secret = signed_in.api("POST", "/api/tokens", json={"name": "script", "days": 30}).json()["token"]
     headers = {"Authorization": f"Bearer {secret}"}
     assert TestClient(app).get("/api/me", headers=headers).status_code == 200
+    assert signed_in.get("/api/me").status_code == 200
     session.execute(update(User).where(User.username == "bole").values(is_active=False))
     session.commit()
     assert TestClient(app).get("/api/me", headers=headers).status_code == 401
+    assert signed_in.get("/api/me").status_code == 401
 
 
 def test_expired_token_is_refused(browser: Any, app: Any) -> None:

@@ -117,10 +117,12 @@ def sign_out(session: Session, principal: Principal, session_key: str) -> None:
                      unit_id=principal.unit_id)
 
 
-# Every signed-in request runs one of these two: built once (building a statement and its cache key costs
-# more than running it).
-_BY_SESSION = (select(UserSession, User, Unit).join(User, User.id == UserSession.user_id)
-               .join(Unit, Unit.id == User.unit_id).where(UserSession.key_hash == bindparam("key_hash")))
+# Every signed-in request runs one of these two: prepared once, read as plain values (building a statement and
+# loading ORM objects cost several times running it).
+_BY_SESSION = Prepared(select(UserSession.id, UserSession.ended_at, UserSession.expires_at, UserSession.last_seen_at,
+                              User.id, User.username, User.role, User.is_active, Unit.id, Unit.path)
+                       .join(User, User.id == UserSession.user_id).join(Unit, Unit.id == User.unit_id)
+                       .where(UserSession.key_hash == bindparam("key_hash")))
 _BY_TOKEN = Prepared(select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at, User.id,
                             User.username, User.role, User.is_active, Unit.id, Unit.path)
                      .join(User, User.id == ApiToken.user_id).join(Unit, Unit.id == User.unit_id)
@@ -128,36 +130,43 @@ _BY_TOKEN = Prepared(select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_a
 
 
 @dataclass(frozen=True, slots=True)
-class TokenHolder:
-    """What a request signed in with an API token needs of the token, its user and the user's unit."""
+class Holder:
+    """What a signed-in request needs of its user and the user's unit."""
 
-    token_id: int
-    last_used_at: datetime | None
     user_id: int
     username: str
     role: str
     unit_id: int
     unit_path: str
 
-    def principal(self, *, request_id: str, address: str = "") -> Principal:
+    def principal(self, *, via: str, request_id: str, address: str = "") -> Principal:
         return Principal(user_id=self.user_id, name=self.username, unit_id=self.unit_id, unit_path=self.unit_path,
-                         role=self.role, via="token", request_id=request_id, address=address)
+                         role=self.role, via=via, request_id=request_id, address=address)
 
 
-def user_for_session(session: Session, settings: Settings, session_key: str) -> tuple[User, Unit, int | None] | None:
-    """The user (and unit) behind a session cookie in one query, or None when unknown, ended or expired; and
-    the session's id when its last-seen time is due to be renewed (:func:`touch_session`, at most once a
-    minute), else None. Only reads."""
-    found = session.execute(_BY_SESSION, {"key_hash": sha256(session_key)}).first()
+@dataclass(frozen=True, slots=True)
+class TokenHolder(Holder):
+    """A request signed in with an API token: its user, unit and token."""
+
+    token_id: int
+    last_used_at: datetime | None
+
+
+def user_for_session(session: Session, settings: Settings, session_key: str) -> tuple[Holder, int | None] | None:
+    """Who is behind a session cookie (one prepared query), or None when the session is unknown, ended or
+    expired; and the session's id when its last-seen time is due to be renewed (:func:`touch_session`, at most
+    once a minute), else None. Only reads."""
+    found = _BY_SESSION.first(session, {"key_hash": sha256(session_key)})
     if found is None:
         return None
-    row, user, unit = found
+    session_id, ended_at, expires_at, last_seen_at, user_id, username, role, is_active, unit_id, unit_path = found
     now = clock.now()
-    if row.ended_at is not None or row.expires_at <= now or not user.is_active:
+    if ended_at is not None or expires_at <= now or not is_active:
         return None
-    if now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+    if now - last_seen_at > timedelta(minutes=settings.session_idle_minutes):
         return None
-    return user, unit, row.id if now - row.last_seen_at > timedelta(minutes=1) else None
+    holder = Holder(user_id, username, role, unit_id, unit_path)
+    return holder, session_id if now - last_seen_at > timedelta(minutes=1) else None
 
 
 def touch_session(session: Session, session_id: int) -> None:
@@ -174,7 +183,7 @@ def user_for_token(session: Session, raw_token: str) -> TokenHolder | None:
     token_id, revoked_at, expires_at, last_used_at, user_id, username, role, is_active, unit_id, unit_path = row
     if revoked_at is not None or (expires_at is not None and expires_at <= clock.now()) or not is_active:
         return None
-    return TokenHolder(token_id, last_used_at, user_id, username, role, unit_id, unit_path)
+    return TokenHolder(user_id, username, role, unit_id, unit_path, token_id, last_used_at)
 
 
 def new_token_secret() -> str:

@@ -53,16 +53,17 @@ def _sign_in(request: Request) -> tuple[Principal | None, Callable[[], None] | N
         holder = auth.user_for_token(session, raw)
         if holder is None:
             raise NotAuthenticated("The API token is invalid, expired or revoked.")
-        principal = holder.principal(request_id=request.state.request_id, address=client_address(request))
+        principal = holder.principal(via="token", request_id=request.state.request_id,
+                                     address=client_address(request))
         if accounts.token_use_due(holder):
             return principal, functools.partial(accounts.note_token_use, session, principal, holder)
         return principal, None
     if key := request.state.cookies.get(SESSION_COOKIE):
         signed_in = auth.user_for_session(session, request.app.state.settings, key)
         if signed_in is not None:
-            session_user, unit, stale = signed_in
-            principal = auth.principal_for(session_user, unit, via="session", request_id=request.state.request_id,
-                                           address=client_address(request))
+            member, stale = signed_in
+            principal = member.principal(via="session", request_id=request.state.request_id,
+                                         address=client_address(request))
             return principal, None if stale is None else functools.partial(auth.touch_session, session, stale)
     return None, None
 
