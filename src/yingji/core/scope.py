@@ -72,23 +72,24 @@ def scope_unit_column(model: type) -> Any:
 
 def scoped(stmt: S, principal: Principal, action: str = roles.READ, model: type | None = None) -> S:
     """Restrict ``stmt`` to rows in the principal's subtree; refuse actions its role lacks."""
-    principal.require(action)
-    entity = model or stmt.column_descriptions[0]["entity"]
-    if principal.is_global:
+    bounds = subtree_bounds(principal, action)
+    if bounds is None:
         return stmt
     if not principal.unit_path:
         return stmt.where(false())
+    low, high = bounds
+    entity = model or stmt.column_descriptions[0]["entity"]
     if entity is Unit:
-        return stmt.where(in_subtree(Unit.path, principal.unit_path))
+        return stmt.where(Unit.path >= low, Unit.path < high)
     scope_unit = aliased(Unit)
     return stmt.join(scope_unit, scope_unit.id == scope_unit_column(entity)).where(
-        in_subtree(scope_unit.path, principal.unit_path)
+        scope_unit.path >= low, scope_unit.path < high
     )
 
 
 def subtree_bounds(principal: Principal, action: str = roles.READ) -> tuple[str, str] | None:
-    """:func:`scoped`'s rule for units as a range of paths, for a statement prepared with bound parameters: the
-    principal's subtree ``[low, high)``, None for the whole tree (a global role), an empty range for a
+    """The rule of :func:`scoped` as a range of unit paths (also for statements prepared with bound parameters):
+    the principal's subtree ``[low, high)``, None for the whole tree (a global role), an empty range for a
     principal without a unit; refuses actions its role lacks."""
     principal.require(action)
     if principal.is_global:
