@@ -50,8 +50,8 @@ def sha256(text: str) -> str:
 
 
 def principal_for(user: User, unit: Unit, *, via: str, request_id: str, address: str = "") -> Principal:
-    return Principal(user_id=user.id, name=user.username, unit_id=unit.id, unit_path=unit.path,
-                     role=user.role, via=via, request_id=request_id, address=address)
+    return Holder(user.id, user.username, user.role, unit.id, unit.path).principal(
+        via=via, request_id=request_id, address=address)
 
 
 @dataclass

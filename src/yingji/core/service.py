@@ -5,6 +5,7 @@ Plain functions: a session and a principal in, rows out. They never commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -76,17 +77,21 @@ def _check_code_free(session: Session, code: str, except_id: int | None = None) 
 
 def list_units(session: Session, principal: Principal, *, q: str = "", kind: str = "",
                parent_id: int | None = None, page: int = 1, per_page: int = 50) -> Page[UnitRead]:
-    stmt = scoped(select(Unit), principal)
+    def statement() -> Any:
+        stmt = scoped(select(Unit), principal)
+        if q:
+            pattern = f"%{q.strip()}%"
+            stmt = stmt.where(or_(Unit.name.ilike(pattern), Unit.code.ilike(pattern), Unit.name_en.ilike(pattern)))
+        if kind:
+            stmt = stmt.where(Unit.kind == kind)
+        if parent_id is not None:
+            stmt = stmt.where(Unit.parent_id == parent_id)
+        return stmt
+
     if q:
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Unit.name.ilike(pattern), Unit.code.ilike(pattern), Unit.name_en.ilike(pattern)))
-    if kind:
-        stmt = stmt.where(Unit.kind == kind)
-    if parent_id is not None:
-        stmt = stmt.where(Unit.parent_id == parent_id)
-    if q:
-        return paginate(session, stmt.order_by(Unit.path), UnitRead, page=page, per_page=per_page)
-    total = _kept_total(session, principal, stmt, kind, parent_id)
+        return paginate(session, statement().order_by(Unit.path), UnitRead, page=page, per_page=per_page)
+    # Without a search, the ORM statement is built only to count the rows, when the kept total is missing.
+    total = _kept_total(session, principal, kind, parent_id, lambda: count(session, statement()))
     page, per_page, offset = _window(page, per_page)
     return Page(items=_unit_page(session, principal, kind, parent_id, per_page, offset), total=total, page=page,
                 per_page=per_page)
@@ -125,7 +130,8 @@ def _unit_page(session: Session, principal: Principal, kind: str, parent_id: int
     return _page_of(UnitRead).validate_python([dict(zip(_UNIT_KEYS, row, strict=True)) for row in rows])
 
 
-def _kept_total(session: Session, principal: Principal, stmt: Any, kind: str, parent_id: int | None) -> int:
+def _kept_total(session: Session, principal: Principal, kind: str, parent_id: int | None,
+                counted: Callable[[], int]) -> int:
     """The count of an unsearched unit list, kept while the tree's stamp holds.
 
     Counting a county's ten thousand units was most of a page's work, and the tree rarely changes. Without a
@@ -136,7 +142,7 @@ def _kept_total(session: Session, principal: Principal, stmt: Any, kind: str, pa
     key = (principal.is_global, principal.unit_path, kind, parent_id)
     total = totals.get(key)
     if total is None:
-        total = count(session, stmt)
+        total = counted()
         if len(totals) < KEPT_TOTALS:
             totals[key] = total
     return total
