@@ -28,6 +28,7 @@ from yingji.warnings.cap import (
     severity_for_colour,
     to_xml,
 )
+from yingji.warnings.cap import reader as cap_reader
 from yingji.warnings.cap.api import check_root, is_cap_alert, parse_element, parse_element_careful
 from yingji.warnings.cap.fast import read_valid
 from yingji.warnings.cap.xmlsafe import load
@@ -536,10 +537,12 @@ def test_quick_and_careful_readers_agree_over_corpus(row: dict[str, str] | None)
         assert read_valid(elements[0]) is not None  # the quick reader really read it
 
 
+NATIVE = cap_reader.native is not None  # the compiled module is built
 _AREA = "<area><areaDesc>a</areaDesc>{}</area>"
 QUICK_CASES = [  # (info body, read by the quick reader?)
     (_AREA.format("<polygon>1,2 3,4 5,6 1,2</polygon>"), True),
-    (_AREA.format("<polygon>\n  +1.5,.5\t3,4 5.,6 +1.5,0.5 </polygon>"), False),
+    # CAP's number forms beyond JSON's: the compiled scanner reads them; the Python one leaves them to the careful way
+    (_AREA.format("<polygon>\n  +1.5,.5\t3,4 5.,6 +1.5,0.5 </polygon>"), NATIVE),
     (_AREA.format("<polygon>1e1,2 3,4 5,6 10,2</polygon>"), False),
     (_AREA.format("<polygon>1,2  3,4\n5,6 1,2</polygon><polygon> </polygon>"), True),
     (_AREA.format("<polygon>-0,2 3.25,4 5,-6.5 -0,2</polygon>"), True),

@@ -21,8 +21,14 @@ _WRAPPERS = {
 }
 
 
+_ALERT_TAGS = {f"{{{ns}}}alert": version for ns, version in CAP_NAMESPACES.items()}
+
+
 def check_root(root: Any) -> str:
     """The CAP version of an ``<alert>`` root, or :class:`CapError` naming the namespace found."""
+    version = _ALERT_TAGS.get(root.tag)
+    if version is not None:
+        return version
     qname = etree.QName(root)
     name, ns = qname.localname, qname.namespace or ""
     if name in _WRAPPERS and name != "alert":

@@ -1,12 +1,18 @@
 """The quick way from a schema-valid CAP 1.2 ``<alert>`` to the model.
 
 :func:`read_valid` is only ever given an element that has just passed the shipped CAP 1.2 XSD, so
-element names, order, cardinality and the enumerations are already known to be right. It reads
-each element's children once, maps tag names (precompiled ``{namespace}name`` strings) to fields
-and applies the CAP rules the schema cannot express (identifiers, references, times, polygons,
-circles, altitude/ceiling) with the same checks as :class:`.reader.Reader`, sharing its helpers.
-Polygon numbers are read at C speed (:func:`.reader.fast_numbers`) and kept as
-:class:`.model.Points`; circles and leaf texts are read inline, without a call per element.
+element names, order, cardinality and the enumerations are already known to be right. It works in two
+steps:
+
+1. **The plain values** of the alert (:func:`values`): the model's keyword arguments, each ``<info>``,
+   ``<resource>`` and ``<area>`` a dict of its own, texts as :func:`.reader.text` gives them (stripped
+   for codes), valueName/value pairs as tuples, a polygon as the compiled scanner's doubles (or its
+   text), times and numbers as text. The compiled module (:mod:`._native`, built at install) reads them
+   from the libxml2 tree in C; :func:`values` is the same function in Python, used when the module is
+   not built (``tests/warnings/test_cap_native.py`` holds the two equal over the corpus and variants).
+2. **The model** (:class:`_Builder`): the CAP rules the schema cannot express (identifiers, references,
+   times, polygons, circles, altitude/ceiling) with the same checks as :class:`.reader.Reader`, sharing
+   its helpers.
 
 It gives up (returns ``None``) on the first thing that would be an error, and the caller then runs
 the careful reader, which names the element and the reason. Warnings are produced here with the
@@ -17,68 +23,162 @@ for every alert this function accepts (``tests/warnings/test_cap.py`` compares t
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from .model import CAP12_NS, DSIG_NS, Alert, Area, Info, Pair, Points, Resource
+from lxml import etree
+
+from . import reader
+from .model import CAP12_NS, DSIG_NS, Alert, Area, Info, Points, Resource
 from .reader import DECIMAL_RE, Reader, fast_numbers, text
+from .schema import element_path
 
 _NS = "{" + CAP12_NS + "}"
 _SIG_PREFIX = "{" + DSIG_NS + "}"
 _IDENT_BAD = re.compile(r"[\s,<&]")
 _SIZE_RE = re.compile(r"\+?\d+")
 
+# What each CAP child becomes in its parent's dict (the compiled module has the same tables): its text,
+# its stripped text, either appended to a list, a (valueName, value) pair, a polygon, or a nested dict.
+_RAW, _STRIP, _LIST_RAW, _LIST_STRIP, _PAIR, _POLYGON, _CIRCLE, _TIME, _INFO, _RESOURCE, _AREA = range(11)
+_Table = dict[str, tuple[int, str]]
 
-def _q(name: str) -> str:
-    return _NS + name
+
+def _table(*rows: tuple[str, int, str]) -> _Table:
+    return {_NS + tag: (kind, name) for tag, kind, name in rows}
 
 
-# alert: tag -> attribute for plain text fields
-_ALERT_TEXT = {_q(n): a for n, a in (
-    ("source", "source"), ("restriction", "restriction"), ("addresses", "addresses"), ("note", "note"),
-    ("incidents", "incidents"),
-)}  # fmt: skip
-_ALERT_ENUM = {_q("status"): "status", _q("msgType"): "msg_type", _q("scope"): "scope"}
-_ALERT_IDENT = {_q("identifier"): "identifier", _q("sender"): "sender"}
-_Q_SENT, _Q_CODE, _Q_REFERENCES, _Q_INFO = _q("sent"), _q("code"), _q("references"), _q("info")
+_ALERT = _table(
+    ("identifier", _RAW, "identifier"), ("sender", _RAW, "sender"), ("sent", _TIME, "sent"),
+    ("status", _STRIP, "status"), ("msgType", _STRIP, "msg_type"), ("source", _RAW, "source"),
+    ("scope", _STRIP, "scope"), ("restriction", _RAW, "restriction"), ("addresses", _RAW, "addresses"),
+    ("code", _LIST_RAW, "code"), ("note", _RAW, "note"), ("references", _RAW, "references"),
+    ("incidents", _RAW, "incidents"), ("info", _INFO, "infos"),
+)  # fmt: skip
+_INFO_T = _table(
+    ("language", _STRIP, "language"), ("category", _LIST_STRIP, "category"), ("event", _RAW, "event"),
+    ("responseType", _LIST_STRIP, "response_type"), ("urgency", _STRIP, "urgency"),
+    ("severity", _STRIP, "severity"), ("certainty", _STRIP, "certainty"), ("audience", _RAW, "audience"),
+    ("eventCode", _PAIR, "event_codes"), ("effective", _TIME, "effective"), ("onset", _TIME, "onset"),
+    ("expires", _TIME, "expires"), ("senderName", _RAW, "sender_name"), ("headline", _RAW, "headline"),
+    ("description", _RAW, "description"), ("instruction", _RAW, "instruction"), ("web", _STRIP, "web"),
+    ("contact", _RAW, "contact"), ("parameter", _PAIR, "parameters"), ("resource", _RESOURCE, "resources"),
+    ("area", _AREA, "areas"),
+)  # fmt: skip
+_RESOURCE_T = _table(
+    ("resourceDesc", _RAW, "resource_desc"), ("mimeType", _STRIP, "mime_type"), ("size", _RAW, "size"),
+    ("uri", _STRIP, "uri"), ("derefUri", _RAW, "deref_uri"), ("digest", _STRIP, "digest"),
+)  # fmt: skip
+_AREA_T = _table(
+    ("areaDesc", _RAW, "area_desc"), ("polygon", _POLYGON, "polygons"), ("circle", _CIRCLE, "circles"),
+    ("geocode", _PAIR, "geocodes"), ("altitude", _RAW, "altitude"), ("ceiling", _RAW, "ceiling"),
+)  # fmt: skip
+_NESTED = {_INFO: _INFO_T, _RESOURCE: _RESOURCE_T, _AREA: _AREA_T}
+_SKIPPED = (etree.Comment, etree.PI)
 
-# info, resource and area children: tag -> (what to do, field). Kinds: plain text, stripped text,
-# time, stripped text appended to a list, valueName/value pair, resource, area, polygon, circle,
-# geocode, altitude/ceiling.
-_TEXT, _STRIP, _TIME, _LIST, _PAIR, _RESOURCE, _AREA, _POLYGON, _CIRCLE, _NUMBER = range(10)
-_INFO_KIND: dict[Any, tuple[int, str]] = {_q(n): (k, a) for n, k, a in (
-    ("language", _STRIP, "language"), ("category", _LIST, "category"), ("event", _TEXT, "event"),
-    ("responseType", _LIST, "response_type"), ("urgency", _STRIP, "urgency"), ("severity", _STRIP, "severity"),
-    ("certainty", _STRIP, "certainty"), ("audience", _TEXT, "audience"), ("eventCode", _PAIR, "event_codes"),
-    ("effective", _TIME, "effective"), ("onset", _TIME, "onset"), ("expires", _TIME, "expires"),
-    ("senderName", _TEXT, "sender_name"), ("headline", _TEXT, "headline"), ("description", _TEXT, "description"),
-    ("instruction", _TEXT, "instruction"), ("web", _STRIP, "web"), ("contact", _TEXT, "contact"),
-    ("parameter", _PAIR, "parameters"), ("resource", _RESOURCE, "resources"), ("area", _AREA, "areas"),
-)}  # fmt: skip
-_RES_KIND: dict[Any, tuple[int, str]] = {_q(n): (k, a) for n, k, a in (
-    ("resourceDesc", _TEXT, "resource_desc"), ("mimeType", _STRIP, "mime_type"), ("size", _NUMBER, "size"),
-    ("uri", _STRIP, "uri"), ("derefUri", _TEXT, "deref_uri"), ("digest", _STRIP, "digest"),
-)}  # fmt: skip
-_AREA_KIND: dict[Any, tuple[int, str]] = {_q(n): (k, a) for n, k, a in (
-    ("areaDesc", _TEXT, "area_desc"), ("polygon", _POLYGON, "polygons"), ("circle", _CIRCLE, "circles"),
-    ("geocode", _PAIR, "geocodes"), ("altitude", _NUMBER, "altitude"), ("ceiling", _NUMBER, "ceiling"),
-)}  # fmt: skip
+
+class _Decline(Exception):
+    """Something :func:`values` does not read (the compiled module declines it too)."""
+
+
+def _leaf(el: Any) -> str:
+    """:func:`.reader.text` of a leaf; an element inside it is declined."""
+    if len(el) and any(k.tag.__class__ is str for k in el):
+        raise _Decline
+    return text(el)
+
+
+def _pair_values(el: Any) -> tuple[str, str]:
+    kids = [k for k in el if k.tag.__class__ is str]
+    if len(kids) != 2:
+        raise _Decline
+    return _leaf(kids[0]), _leaf(kids[1])
+
+
+def _container(el: Any, table: _Table, signatures: list[int] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in el:
+        tag = k.tag
+        if tag.__class__ is not str:
+            if tag in _SKIPPED:
+                continue
+            raise _Decline  # an entity reference
+        field = table.get(tag)
+        if field is None:
+            if signatures is not None and tag.startswith(_SIG_PREFIX):
+                signatures[0] += 1
+                continue
+            raise _Decline
+        kind, name = field
+        value: Any
+        if kind == _RAW or kind == _LIST_RAW:
+            value = _leaf(k)
+        elif kind == _STRIP or kind == _LIST_STRIP:
+            value = _leaf(k).strip()
+        elif kind == _PAIR:
+            value = _pair_values(k)
+        elif kind == _POLYGON:
+            value = _leaf(k)
+            if not len(k) and reader.native is not None and value.isascii():
+                packed = reader.native.polygon(value)
+                if packed is not None:
+                    value = packed
+        elif kind == _TIME:
+            value = _time_of(_leaf(k))
+        elif kind == _CIRCLE:
+            value = _leaf(k)
+            if reader.native is not None:
+                value = reader.native.circle(value) or value
+        else:
+            value = _container(k, _NESTED[kind], None)
+        if kind == _RAW or kind == _STRIP or kind == _TIME:
+            out[name] = value
+        elif name in out:
+            out[name].append(value)
+        else:
+            out[name] = [value]
+    return out
+
+
+_TIME_FORM = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)([+-])(\d\d):(\d\d)", re.ASCII)
+
+
+def _time_of(raw: str) -> datetime:
+    """A CAP time, ``YYYY-MM-DDThh:mm:ss+hh:mm`` (blanks around it aside), as ``datetime.fromisoformat`` reads
+    it; a date or time that does not exist, or any other form, is declined."""
+    m = _TIME_FORM.fullmatch(raw.strip(" \t\n\r"))
+    if m is None:
+        raise _Decline
+    year, month, day, hour, minute, second, sign, oh, om = m.groups()
+    offset = (int(oh) * 60 + int(om)) * (-1 if sign == "-" else 1)
+    try:
+        zone = UTC if offset == 0 else timezone(timedelta(minutes=offset))
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=zone)
+    except ValueError:
+        raise _Decline from None
+
+
+def values(el: Any) -> tuple[dict[str, Any], int] | None:
+    """The plain values of a schema-valid CAP 1.2 ``<alert>`` and its count of ds:Signature children, or None."""
+    if el.tag != _NS + "alert":
+        return None
+    signatures = [0]
+    try:
+        return _container(el, _ALERT, signatures), signatures[0]
+    except _Decline:
+        return None
+
+
+_values: Callable[[Any], tuple[Any, int] | None] = reader.native.values if reader.native is not None else values
+_PLAIN_AREA = frozenset({"area_desc", "geocodes"})
 
 
 class _GiveUp(Exception):
     """Something the careful reader has to name."""
 
 
-def _time(raw: str) -> datetime:
-    # The 1.2 schema's pattern has already required YYYY-MM-DDThh:mm:ss±hh:mm; what is left to
-    # check is that the date and time exist.
-    try:
-        return datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise _GiveUp from None
-
-
-class _FastReader(Reader):
+class _Builder(Reader):
     def __init__(self) -> None:
         super().__init__("1.2")
 
@@ -86,65 +186,34 @@ class _FastReader(Reader):
         if self.errors or self.rule_errors:
             raise _GiveUp
 
-    def alert(self, el: Any) -> Alert | None:
-        fields: dict[str, Any] = {}
-        code: list[str] = []
-        infos: list[Info] = []
-        for k in el:
-            tag = k.tag
-            if tag.__class__ is not str:
-                continue
-            if tag in _ALERT_TEXT:
-                fields[_ALERT_TEXT[tag]] = text(k)
-            elif tag in _ALERT_ENUM:
-                fields[_ALERT_ENUM[tag]] = text(k).strip()
-            elif tag in _ALERT_IDENT:
-                value = text(k)
-                if not value or _IDENT_BAD.search(value):
-                    raise _GiveUp
-                fields[_ALERT_IDENT[tag]] = value
-            elif tag == _Q_SENT:
-                fields["sent"] = _time(text(k))
-            elif tag == _Q_INFO:
-                infos.append(self.info(k))
-            elif tag == _Q_CODE:
-                code.append(text(k))
-            elif tag == _Q_REFERENCES:
-                fields["references"] = self.references(k)
-                self.check()
-            elif tag.startswith(_SIG_PREFIX):
-                self.signatures += 1
-            else:
+    def build_alert(self, fields: dict[str, Any], el: Any) -> Alert:
+        base = element_path(el)
+        for key in ("identifier", "sender"):
+            value = fields[key]
+            if not value or _IDENT_BAD.search(value):
                 raise _GiveUp
-        a = Alert(code=code, infos=infos, **fields)
+        references = fields.get("references")
+        if references is not None:
+            fields["references"] = self.references(base + "/references", references)
+            self.check()
+        infos = fields.get("infos")
+        if infos is not None:
+            fields["infos"] = [
+                i if i.__class__ is Info else self.build_info(i, f"{base}/info[{n}]") for n, i in enumerate(infos, 1)
+            ]
+        a = Alert(**fields)
         self.alert_rules(el, a)
         return a
 
-    def info(self, el: Any) -> Info:
-        fields: dict[str, Any] = {"category": [], "response_type": [], "event_codes": [], "parameters": [],
-                                  "resources": [], "areas": []}  # fmt: skip
-        get = _INFO_KIND.get
-        for k in el:
-            kind = get(k.tag)
-            if kind is None:
-                if k.tag.__class__ is str:
-                    raise _GiveUp
-                continue  # a comment
-            what, name = kind
-            if what == _PAIR:
-                fields[name].append(_pair(k))
-            elif what == _TEXT:
-                fields[name] = (k.text or "") if not len(k) else text(k)
-            elif what == _STRIP:
-                fields[name] = ((k.text or "") if not len(k) else text(k)).strip()
-            elif what == _AREA:
-                fields[name].append(self.area(k))
-            elif what == _LIST:
-                fields[name].append(((k.text or "") if not len(k) else text(k)).strip())
-            elif what == _TIME:
-                fields[name] = _time(text(k))
-            else:
-                fields[name].append(self.resource(k))
+    def build_info(self, fields: dict[str, Any], path: str) -> Info:
+        resources = fields.get("resources")
+        if resources is not None:
+            fields["resources"] = [r if r.__class__ is Resource else self.build_resource(r) for r in resources]
+        areas = fields.get("areas")
+        if areas is not None:
+            fields["areas"] = [
+                a if a.__class__ is Area else self.build_area(a, f"{path}/area[{n}]") for n, a in enumerate(areas, 1)
+            ]
         i = Info(**fields)
         expires = i.expires
         if expires is not None and (
@@ -153,75 +222,59 @@ class _FastReader(Reader):
             raise _GiveUp
         return i
 
-    def resource(self, el: Any) -> Resource:
-        fields: dict[str, Any] = {}
-        for k in el:
-            kind = _RES_KIND.get(k.tag)
-            if kind is None:
-                if k.tag.__class__ is str:
-                    raise _GiveUp
-                continue
-            what, name = kind
-            if what == _TEXT:
-                fields[name] = text(k)
-            elif what == _STRIP:
-                fields[name] = text(k).strip()
-            else:
-                raw = text(k).strip()
-                if not _SIZE_RE.fullmatch(raw):
-                    raise _GiveUp
-                fields[name] = int(raw)
+    def build_resource(self, fields: dict[str, Any]) -> Resource:
+        raw = fields.get("size")
+        if raw is not None:
+            raw = raw.strip()
+            if not _SIZE_RE.fullmatch(raw):
+                raise _GiveUp
+            fields["size"] = int(raw)
         return Resource(**fields)
 
-    def area(self, el: Any) -> Area:
-        ar = Area(area_desc="")
-        get = _AREA_KIND.get
-        for k in el:
-            kind = get(k.tag)
-            if kind is None:
-                if k.tag.__class__ is str:
-                    raise _GiveUp
-                continue
-            what = kind[0]
-            if what == _PAIR:
-                ar.geocodes.append(_pair(k))
-            elif what == _TEXT:
-                ar.area_desc = (k.text or "") if not len(k) else text(k)
-            elif what == _CIRCLE:
-                circle = _circle(text(k))
-                if circle is None:
-                    self.warn(k, "empty <circle> ignored")
-                else:
-                    ar.circles.append(circle)
-            elif what == _POLYGON:
-                content = text(k)
-                if not content.strip():
-                    self.warn(k, "empty <polygon> ignored")
+    def build_area(self, fields: dict[str, Any], path: str) -> Area:
+        if fields.keys() <= _PLAIN_AREA:  # a description and geocodes: nothing to read or check
+            return Area(**fields)
+        polygons = fields.get("polygons")
+        if polygons is not None:
+            kept = []
+            for n, polygon in enumerate(polygons, 1):
+                if polygon.__class__ is bytes:
+                    numbers: Any = memoryview(polygon).cast("d")
+                elif not polygon.strip():
+                    self.warn(f"{path}/polygon[{n}]", "empty <polygon> ignored")
                     continue
-                numbers = fast_numbers(content)
-                if numbers is None or len(numbers) < 8 or numbers[:2] != numbers[-2:]:
+                else:
+                    numbers = fast_numbers(polygon)
+                    if numbers is None:
+                        raise _GiveUp
+                if len(numbers) < 8 or numbers[0] != numbers[-2] or numbers[1] != numbers[-1]:
                     raise _GiveUp
-                ar.polygons.append(Points(numbers))
-            else:
-                setattr(ar, kind[1], self.number(k, text(k), kind[1]))
+                kept.append(Points(numbers))
+            fields["polygons"] = kept
+        circles = fields.get("circles")
+        if circles is not None:
+            read = []
+            for n, raw in enumerate(circles, 1):
+                if raw.__class__ is tuple:  # read and checked by the compiled module
+                    read.append(raw)
+                    continue
+                circle = _circle(raw)
+                if circle is None:
+                    self.warn(f"{path}/circle[{n}]", "empty <circle> ignored")
+                else:
+                    read.append(circle)
+            fields["circles"] = read
+        for name in ("altitude", "ceiling"):
+            raw = fields.get(name)
+            if raw is not None:
+                fields[name] = self.number(f"{path}/{name}", raw, name)
                 self.check()
+        ar = Area(**fields)
         if ar.ceiling is not None and ar.altitude is None:
-            self.warn(el, "<ceiling> without <altitude>", "/ceiling")
+            self.warn(path, "<ceiling> without <altitude>", "/ceiling")
         elif ar.ceiling is not None and ar.altitude is not None and ar.altitude > ar.ceiling:
             raise _GiveUp
         return ar
-
-
-def _pair(el: Any) -> Pair:
-    # the schema has required exactly <valueName> then <value>; comments may sit between them
-    if len(el) == 2:
-        name, value = el
-    else:
-        name, value = [k for k in el if k.tag.__class__ is str]
-    return (
-        (name.text or "") if not len(name) else text(name),
-        (value.text or "") if not len(value) else text(value),
-    )
 
 
 def _number(raw: str) -> float:
@@ -249,11 +302,19 @@ def _circle(content: str) -> tuple[float, float, float] | None:
 
 def read_valid(el: Any) -> tuple[Alert, Reader] | None:
     """The model of a CAP 1.2 ``<alert>`` that passed the 1.2 XSD, or None: use the careful reader."""
-    reader = _FastReader()
+    got = _values(el)
+    if got is None:
+        return None
+    fields, signatures = got
+    builder = _Builder()
+    builder.signatures = signatures
+    if fields.__class__ is Alert:  # made whole by the compiled module: only the whole alert's warnings to add
+        builder.alert_rules(el, fields)
+        return fields, builder
     try:
-        alert = reader.alert(el)
+        alert = builder.build_alert(fields, el)
     except _GiveUp:
         return None
-    if alert is None or reader.errors or reader.rule_errors:
+    if builder.errors or builder.rule_errors:
         return None
-    return alert, reader
+    return alert, builder

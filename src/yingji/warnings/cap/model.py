@@ -27,7 +27,8 @@ Circle = tuple[float, float, float]
 
 
 class Points(Sequence[Point]):
-    """The points of an imported polygon, from its numbers ``lat, lon, lat, lon, …`` (already checked).
+    """The points of an imported polygon, from its numbers ``lat, lon, lat, lon, …`` (already checked; a list,
+    or a memoryview of the doubles the compiled scanner made).
 
     A polygon of an alert is mostly stored and exported again, rarely drawn or measured; making
     one tuple per point at import is the larger part of reading a large polygon, so the tuples
@@ -36,7 +37,9 @@ class Points(Sequence[Point]):
 
     __slots__ = ("_numbers", "_points")
 
-    def __init__(self, numbers: list[float]) -> None:
+    def __init__(self, numbers: Sequence[float] | bytes) -> None:
+        if isinstance(numbers, bytes):  # native doubles, packed (the compiled scanner's)
+            numbers = memoryview(numbers).cast("d")
         if len(numbers) % 2:
             raise ValueError("a polygon needs an even count of numbers (latitude, longitude pairs)")
         self._numbers = numbers
@@ -64,7 +67,8 @@ class Points(Sequence[Point]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Points):
-            return self._numbers == other._numbers
+            mine, theirs = self._numbers, other._numbers
+            return mine == theirs if type(mine) is type(theirs) else list(mine) == list(theirs)
         if isinstance(other, list | tuple):
             return self._list() == list(other)
         return NotImplemented
@@ -75,7 +79,7 @@ class Points(Sequence[Point]):
         return repr(self._list())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Points, (self._numbers,))
+        return (Points, (list(self._numbers),))
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,11 @@ from .model import (
 )
 from .schema import element_path, local
 
+try:
+    from . import _native as native
+except ImportError:  # not built (no C compiler at install): the same results, read in Python
+    native = None  # type: ignore[assignment]
+
 STATUS = ("Actual", "Exercise", "System", "Test", "Draft")
 MSG_TYPE = ("Alert", "Update", "Cancel", "Ack", "Error")
 SCOPE = ("Public", "Restricted", "Private")
@@ -88,14 +93,15 @@ class Reader:
         self.signatures = 0
 
     # -- helpers --------------------------------------------------------------------------------
+    # ``el`` is the element at fault, or its path already made (``/alert/info[1]/area[2]``).
     def error(self, el: Any, reason: str, suffix: str = "") -> None:
-        self.errors.append(Problem(element_path(el) + suffix, reason))
+        self.errors.append(Problem(_path(el) + suffix, reason))
 
     def rule(self, el: Any, reason: str, suffix: str = "") -> None:
-        self.rule_errors.append(Problem(element_path(el) + suffix, reason))
+        self.rule_errors.append(Problem(_path(el) + suffix, reason))
 
     def warn(self, el: Any, reason: str, suffix: str = "") -> None:
-        self.warnings.append(Problem(element_path(el) + suffix, reason))
+        self.warnings.append(Problem(_path(el) + suffix, reason))
 
     def children(self, el: Any) -> list[Any]:
         out = []
@@ -204,8 +210,9 @@ class Reader:
         if item is not None:
             target.append(item)
 
-    def references(self, el: Any) -> list[Reference]:
-        raw = text(el).split()
+    def references(self, el: Any, content: str | None = None) -> list[Reference]:
+        """The triples of ``<references>`` (its text is read from ``el`` unless given)."""
+        raw = (text(el) if content is None else content).split()
         if not raw:
             self.warn(el, "empty <references/>: CAP requires at least one sender,identifier,sent triple; ignored")
         refs = []
@@ -384,8 +391,12 @@ class Reader:
         return point[0], point[1], r
 
 
-def fast_numbers(content: str) -> list[float] | None:
+def fast_numbers(content: str) -> Sequence[float] | None:
     """``lat, lon, lat, lon, …`` of a well-formed polygon, checked at C speed (None: the slow path names the fault).
+
+    With the compiled module (:mod:`._native`, built at install), its scanner reads the text straight to
+    doubles and range-checks them (a memoryview of them is returned); what it declines, or everything
+    when it is not built, is read here:
 
     ASCII without exponents/inf/nan/underscores; blank-separated ``number,number`` pairs (checked by
     deleting the signs and digits and comparing what is left with ``".,. .,. …"`` or, once the points are
@@ -396,6 +407,10 @@ def fast_numbers(content: str) -> list[float] | None:
     library's scanner, told to make floats of whole numbers too. The count and the closing point are the
     caller's to check.
     """
+    if native is not None:
+        packed = native.polygon(content)
+        if packed is not None:
+            return memoryview(packed).cast("d")
     if not content.isascii() or any(c in content for c in _FLOAT_EXTRAS):
         return None
     body = content.strip().encode("ascii")
@@ -441,6 +456,10 @@ def _is_pair_separators(separators: bytes) -> bool:
     """``", , …, ,"``: one comma in each pair, one space between pairs."""
     half = len(separators) >> 1
     return len(separators) & 1 == 1 and separators == _PAIR_SEP * half + b","
+
+
+def _path(el: Any) -> str:
+    return el if el.__class__ is str else element_path(el)
 
 
 def text(el: Any) -> str:

@@ -5,7 +5,8 @@ Order of refusals: size (before anything is parsed), encoding, DOCTYPE, well-for
 * Size: ``max_bytes`` (default 5 MB) is compared with ``len(data)`` before any parsing.
 * DOCTYPE: refused outright. CAP, Atom, RSS and EDXL-DE need no DTD, and a DOCTYPE is how
   entity expansion (billion laughs) and external entities (XXE) get in. The prolog is scanned
-  before parsing; the parsed tree is checked again (covers UTF-16 documents).
+  before parsing; a document not in UTF-8, whose bytes that scan may not read (UTF-16), is checked
+  again once parsed.
 * Encoding: the declared encoding is honoured (lxml decodes). A document that declares UTF-8 (or
   declares nothing, which means UTF-8) but is not valid UTF-8 is *refused*, naming the first bad
   byte: guessing the real encoding (Latin-1? cp1252?) could silently garble an alert's text, and
@@ -123,7 +124,8 @@ def load(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
         if utf8:
             _check_utf8(data)
         raise CapError([Problem("/", f"not well-formed XML: {exc.msg}")]) from None
-    docinfo = root.getroottree().docinfo
-    if docinfo.internalDTD is not None or docinfo.doctype:
-        raise CapError([Problem("/", _DOCTYPE_REASON)])
+    if not utf8:  # the prolog was scanned as bytes: in UTF-16 (or any encoding not ASCII's superset) look again
+        docinfo = root.getroottree().docinfo
+        if docinfo.internalDTD is not None or docinfo.doctype:
+            raise CapError([Problem("/", _DOCTYPE_REASON)])
     return root
