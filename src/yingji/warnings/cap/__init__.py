@@ -10,9 +10,11 @@ Decisions (see the module docstrings for detail):
   XSD (with ``ds:Signature`` set aside: that XSD has no slot for it), CAP 1.0 (no schema shipped)
   by the reader's own structure checks; all load into the 1.2 model and export as 1.2.
 * **Order of work** (:mod:`.api`): a CAP 1.2 alert is validated against the compiled XSD first; a valid
-  one is read by the quick reader (:mod:`.fast`, CAP rules beyond the schema, straight into the model).
-  Anything the schema or the quick reader refuses goes the careful way (:mod:`.reader`, then the XSD),
-  which names each element at fault and the reason. Both ways give the same result.
+  one is read by the quick reader (:mod:`.fast`, CAP rules beyond the schema, straight into the model),
+  whose values come from the compiled module ``_native`` (C, built at install; the same values are read
+  in Python where it is not built). Anything the schema or the quick reader refuses goes the careful way
+  (:mod:`.reader`, then the XSD), which names each element at fault and the reason. All ways give the
+  same result.
 * **Signatures**: enveloped ``ds:Signature`` elements are *dropped with a warning* and not verified.
   A re-export changes the bytes, so a kept signature could only be a broken one;
   ``ParseResult.signatures_dropped`` says how many were there.
