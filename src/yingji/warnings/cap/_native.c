@@ -232,6 +232,7 @@ static struct field AREA_FIELDS[] = {
 static struct field *TABLES[] = {ALERT_FIELDS, INFO_FIELDS, RESOURCE_FIELDS, AREA_FIELDS, NULL};
 
 static PyTypeObject *element_type; /* lxml.etree._Element */
+static PyObject *empty_str;
 static PyObject *zones;             /* offset in minutes -> timezone, made once each */
 
 /* The timezone of an offset in minutes (a borrowed reference). */
@@ -255,7 +256,6 @@ static PyObject *zone(int minutes) {
     Py_DECREF(key);
     return tz;
 }
-static PyObject *empty_str;
 
 static inline int in_ns(xmlNode *node, const char *href) {
     return node->ns != NULL && node->ns->href != NULL && strcmp((const char *)node->ns->href, href) == 0;
@@ -431,8 +431,8 @@ static PyObject *read_time(const unsigned char *p, const unsigned char *end) {
 #define TWO(i) ((p[i] - '0') * 10 + (p[(i) + 1] - '0'))
     int year = TWO(0) * 100 + TWO(2), month = TWO(5), day = TWO(8), hour = TWO(11), minute = TWO(14),
         second = TWO(17), offset = (TWO(20) * 60 + TWO(23)) * (p[19] == '-' ? -1 : 1);
+    if (offset <= -24 * 60 || offset >= 24 * 60 || TWO(23) > 59) Py_RETURN_NONE; /* as fromisoformat refuses */
 #undef TWO
-    if (offset <= -24 * 60 || offset >= 24 * 60) Py_RETURN_NONE;
     PyObject *tz = zone(offset);
     if (tz == NULL) return NULL;
     PyObject *t = PyDateTimeAPI->DateTime_FromDateAndTime(year, month, day, hour, minute, second, 0, tz,

@@ -151,6 +151,8 @@ def _time_of(raw: str) -> datetime:
     if m is None:
         raise _Decline
     year, month, day, hour, minute, second, sign, oh, om = m.groups()
+    if int(om) > 59:
+        raise _Decline
     offset = (int(oh) * 60 + int(om)) * (-1 if sign == "-" else 1)
     try:
         zone = UTC if offset == 0 else timezone(timedelta(minutes=offset))
