@@ -84,12 +84,18 @@ class _Decline(Exception):
 
 def _leaf(el: Any) -> str:
     """:func:`.reader.text` of a leaf; an element inside it is declined."""
-    if len(el) and any(k.tag.__class__ is str for k in el):
+    if not len(el):  # text only (the usual)
+        return el.text or ""
+    if any(k.tag.__class__ is str for k in el):
         raise _Decline
     return text(el)
 
 
 def _pair_values(el: Any) -> tuple[str, str]:
+    if len(el) == 2:  # valueName and value, nothing between them (the usual)
+        name, value = el
+        if name.tag.__class__ is str and value.tag.__class__ is str:
+            return _leaf(name), _leaf(value)
     kids = [k for k in el if k.tag.__class__ is str]
     if len(kids) != 2:
         raise _Decline
