@@ -33,8 +33,7 @@ import csv
 import sys
 import time
 import timeit
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
@@ -43,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from yingji.warnings.cap import CAP12_NS, fast, parse, schema  # noqa: E402
-from yingji.warnings.cap import reader as reader_module  # noqa: E402
 from yingji.warnings.cap.fast import read_valid  # noqa: E402
 from yingji.warnings.cap.reader import fast_numbers  # noqa: E402
 from yingji.warnings.cap.xmlsafe import load  # noqa: E402
@@ -102,20 +100,9 @@ def budget(files: list[bytes]) -> dict[str, float]:
         "reader": best(lambda: [read_valid(root) for root in roots]),
         "parse": best(lambda: cap_parse(files)),
     }
-    with python_alone():
+    with fast.python_alone():
         parts["python"] = best(lambda: [read_valid(root) for root in roots])
     return parts
-
-
-@contextmanager
-def python_alone() -> Iterator[None]:
-    """CAP import as it runs where the compiled module is not built."""
-    saved = reader_module.native, fast._values
-    reader_module.native, fast._values = None, fast.values  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        reader_module.native, fast._values = saved
 
 
 def shown(parts: dict[str, float]) -> str:
@@ -128,7 +115,7 @@ def polygon_scan(large: list[bytes]) -> dict[str, float]:
     root = load(large[0])
     text = next(el.text for el in root.iter(f"{{{CAP12_NS}}}polygon"))
     compiled = best(lambda: fast_numbers(text))
-    with python_alone():
+    with fast.python_alone():
         numbers = fast_numbers(text)
         python = best(lambda: fast_numbers(text))
     return {"numbers": len(numbers or ()), "compiled": compiled, "python": python}

@@ -13,6 +13,7 @@ import random
 import re
 import tracemalloc
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -24,34 +25,35 @@ from yingji.warnings.cap.model import Alert, Points
 from .test_cap import CAP_HEAD, QUICK_CASES, ROWS, SAMPLES, _alert_elements, _alert_xml
 
 native = reader_module.native
-needs_native = pytest.mark.skipif(native is None, reason="the compiled module is not built (see the first test)")
+NOT_BUILT = "yingji.warnings.cap._native is not built: run `make install` on a machine with gcc"
 
 
 def test_the_compiled_module_is_built() -> None:
     """``make install`` compiles it (pip builds ``setup.py``'s extension; a C compiler is needed)."""
-    assert native is not None, "yingji.warnings.cap._native is not built: run `make install` on a machine with gcc"
+    assert native is not None, NOT_BUILT
+
+
+@pytest.fixture
+def compiled() -> Any:
+    """The compiled module; where it is not built, every test that uses it fails (it is not skipped)."""
+    if native is None:
+        pytest.fail(NOT_BUILT)
+    return native
 
 
 class _Ways:
     """Runs a function once with the compiled module and once with Python alone."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.monkeypatch = monkeypatch
-
-    def both(self, fn: Callable[[], object]) -> tuple[object, object]:
-        compiled = _outcome(fn)
-        with self.monkeypatch.context() as m:
-            m.setattr(reader_module, "native", None)
-            m.setattr(fast, "_values", fast.values)
-            python = _outcome(fn)
-        return compiled, python
+    @staticmethod
+    def both(fn: Callable[[], object]) -> tuple[object, object]:
+        got = _outcome(fn)
+        with fast.python_alone():
+            return got, _outcome(fn)
 
 
 @pytest.fixture
-def ways(monkeypatch: pytest.MonkeyPatch) -> _Ways:
-    if native is None:
-        pytest.fail("the compiled module is not built")
-    return _Ways(monkeypatch)
+def ways(compiled: Any) -> _Ways:
+    return _Ways()
 
 
 def _outcome(fn: Callable[[], object]) -> object:
@@ -83,16 +85,14 @@ def test_corpus_alerts_import_alike_both_ways(row: dict[str, str] | None, ways: 
         assert compiled == python
 
 
-def test_corpus_alerts_are_made_in_c_when_nothing_is_left_to_check() -> None:
+def test_corpus_alerts_are_made_in_c_when_nothing_is_left_to_check(compiled: Any) -> None:
     """Most real alerts come out of the compiled module as a whole Alert; the rest are finished in Python."""
-    if native is None:
-        pytest.fail("the compiled module is not built")
     made = kept = 0
     for row in ROWS:
         if row["expected_xsd12"] != "valid":
             continue
         (el,) = _alert_elements((SAMPLES / row["file"]).read_bytes())
-        fields, _ = native.values(el)
+        fields, _ = compiled.values(el)
         made += isinstance(fields, Alert)
         kept += isinstance(fields, dict)
     assert made >= 24 and made + kept == 26
@@ -217,8 +217,7 @@ _N = r"[+-]?(?:\d+\.?\d*|\.\d+)"
 _PLAIN_CIRCLE = re.compile(rf"[ \t\n\r]*{_N},{_N} \+?(?:\d+\.?\d*|\.\d+)[ \t\n\r]*", re.ASCII)
 
 
-@needs_native
-def test_circle_reads_as_the_python_reader_does() -> None:
+def test_circle_reads_as_the_python_reader_does(compiled: Any) -> None:
     """What the compiled scanner reads is the same three floats; what it declines is outside its plain form
     or refused by Python too (Python then reads or refuses it by itself)."""
     rng = random.Random(2026)
@@ -228,7 +227,7 @@ def test_circle_reads_as_the_python_reader_does() -> None:
     taken = 0
     for _ in range(3000):
         text = rng.choice(forms).format(a=rng.choice(numbers), b=rng.choice(numbers), r=rng.choice(numbers))
-        read = native.circle(text)
+        read = compiled.circle(text)
         try:
             expected = fast._circle(text)
         except fast._GiveUp:
@@ -241,47 +240,43 @@ def test_circle_reads_as_the_python_reader_does() -> None:
     assert taken > 300
 
 
-@needs_native
-def test_polygon_numbers_at_the_edges_of_the_exact_division() -> None:
+def test_polygon_numbers_at_the_edges_of_the_exact_division(compiled: Any) -> None:
     """Clinger's fast path (a mantissa up to 2^53, up to 22 decimals) and Python's reader beyond it agree."""
     cases = ["0.9007199254740992", "0.9007199254740993", "9.007199254740991", "0.0000000000000000000001",
              "0.00000000000000000000001", "1.0000000000000000000000001", "12.345678901234567890123",
              "-0.0", "89.999999999999999999999", "-179.99999999999999999"]  # fmt: skip
     for number in cases:
         text = f"1,{number} 3,4 5,6 1,{number}"
-        packed = native.polygon(text)
+        packed = compiled.polygon(text)
         assert packed is not None, number
         assert list(Points(packed)) == [(1.0, float(number)), (3.0, 4.0), (5.0, 6.0), (1.0, float(number))]
         assert memoryview(packed).cast("d")[1].hex() == float(number).hex()
 
 
-@needs_native
 @pytest.mark.parametrize(
     "text",
     ["", "   ", "1,2 3", "1,2,3 4,5", "1 ,2", "1e2,3 4,5", "nan,1", "1,2\u00a03,4", "1,2\x0b3,4", "-,1",
      "+,1", ".,1", "1..2,3", "91,0", "0,181", "0,-180.0000000000001"],
 )  # fmt: skip
-def test_polygon_scanner_declines_what_it_does_not_take(text: str) -> None:
-    assert native.polygon(text) is None
+def test_polygon_scanner_declines_what_it_does_not_take(text: str, compiled: Any) -> None:
+    assert compiled.polygon(text) is None
 
 
-@needs_native
-def test_wrong_arguments_are_type_errors_and_other_elements_are_declined() -> None:
+def test_wrong_arguments_are_type_errors_and_other_elements_are_declined(compiled: Any) -> None:
     with pytest.raises(TypeError):
-        native.polygon(b"1,2 3,4 5,6 1,2")  # type: ignore[arg-type]
+        compiled.polygon(b"1,2 3,4 5,6 1,2")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        native.circle(None)  # type: ignore[arg-type]
+        compiled.circle(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        native.values("<alert/>")
-    assert native.values(etree.fromstring("<alert/>")) is None
-    assert native.values(etree.fromstring('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"/>')) is None
-    assert native.values(etree.Comment("x")) is None
+        compiled.values("<alert/>")
+    assert compiled.values(etree.fromstring("<alert/>")) is None
+    assert compiled.values(etree.fromstring('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"/>')) is None
+    assert compiled.values(etree.Comment("x")) is None
     foreign = _alert_xml("").replace(b"<scope>Public</scope>", b'<scope>Public</scope><x xmlns="urn:x"/>')
-    assert native.values(etree.fromstring(foreign)) is None
+    assert compiled.values(etree.fromstring(foreign)) is None
 
 
-@needs_native
-def test_repeated_imports_keep_no_memory() -> None:
+def test_repeated_imports_keep_no_memory(compiled: Any) -> None:
     """Every object the module makes is released (a lost reference would grow with each call)."""
     files = [(SAMPLES / r["file"]).read_bytes() for r in ROWS if r["expected_xsd12"] == "valid"]
     variants = [_alert_xml(body) for body in INFO_VARIANTS]
@@ -293,8 +288,8 @@ def test_repeated_imports_keep_no_memory() -> None:
                     parse(data)
                 except CapError:
                     pass
-            native.polygon("1,2 3,4 5,6 1,2")
-            native.polygon("1,2 3,4 x")
+            compiled.polygon("1,2 3,4 5,6 1,2")
+            compiled.polygon("1,2 3,4 x")
 
     run(3)
     tracemalloc.start()

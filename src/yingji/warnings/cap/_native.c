@@ -635,16 +635,9 @@ static PyObject *finish_alert(PyObject *dict) {
             Py_DECREF(read);
             goto as_dict;
         }
-        PyObject *copy = PyDict_Copy(dict); /* the dict keeps the text, should the Python builder need it */
-        if (copy == NULL || PyDict_SetItem(copy, k_references, read) < 0) {
-            Py_XDECREF(copy);
-            Py_DECREF(read);
-            return NULL;
-        }
+        int rc = PyDict_SetItem(dict, k_references, read);
         Py_DECREF(read);
-        PyObject *alert = PyObject_Call(Alert, empty_tuple, copy);
-        Py_DECREF(copy);
-        return alert;
+        if (rc < 0) return NULL;
     }
     return PyObject_Call(Alert, empty_tuple, dict);
 as_dict:

@@ -6,10 +6,11 @@ steps:
 
 1. **The plain values** of the alert (:func:`values`): the model's keyword arguments, each ``<info>``,
    ``<resource>`` and ``<area>`` a dict of its own, texts as :func:`.reader.text` gives them (stripped
-   for codes), valueName/value pairs as tuples, a polygon as the compiled scanner's doubles (or its
-   text), times and numbers as text. The compiled module (:mod:`._native`, built at install) reads them
-   from the libxml2 tree in C; :func:`values` is the same function in Python, used when the module is
-   not built (``tests/warnings/test_cap_native.py`` holds the two equal over the corpus and variants).
+   for codes), valueName/value pairs as tuples, times as datetimes, polygons, circles and other numbers
+   as text. The compiled module (:mod:`._native`, built at install) reads them from the libxml2 tree in
+   C, polygons and circles already read to numbers, and makes the model itself where nothing is left to
+   check; :func:`values` is the Python way, used when the module is not built
+   (``tests/warnings/test_cap_native.py`` runs every import both ways, see :func:`python_alone`).
 2. **The model** (:class:`_Builder`): the CAP rules the schema cannot express (identifiers, references,
    times, polygons, circles, altitude/ceiling) with the same checks as :class:`.reader.Reader`, sharing
    its helpers.
@@ -23,7 +24,8 @@ for every alert this function accepts (``tests/warnings/test_cap.py`` compares t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -124,18 +126,10 @@ def _container(el: Any, table: _Table, signatures: list[int] | None) -> dict[str
             value = _leaf(k).strip()
         elif kind == _PAIR:
             value = _pair_values(k)
-        elif kind == _POLYGON:
-            value = _leaf(k)
-            if not len(k) and reader.native is not None and value.isascii():
-                packed = reader.native.polygon(value)
-                if packed is not None:
-                    value = packed
+        elif kind == _POLYGON or kind == _CIRCLE:
+            value = _leaf(k)  # read by the builder
         elif kind == _TIME:
             value = _time_of(_leaf(k))
-        elif kind == _CIRCLE:
-            value = _leaf(k)
-            if reader.native is not None:
-                value = reader.native.circle(value) or value
         else:
             value = _container(k, _NESTED[kind], None)
         if kind == _RAW or kind == _STRIP or kind == _TIME:
@@ -179,6 +173,19 @@ def values(el: Any) -> tuple[dict[str, Any], int] | None:
 
 
 _values: Callable[[Any], tuple[Any, int] | None] = reader.native.values if reader.native is not None else values
+
+
+@contextmanager
+def python_alone() -> Iterator[None]:
+    """Within the block CAP import runs as it does where the compiled module is not built (for the tests and
+    ``bench/bench_cap.py``, which compare the two ways; not for serving)."""
+    global _values
+    saved = reader.native, _values
+    reader.native, _values = None, values  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        reader.native, _values = saved
 _PLAIN_AREA = frozenset({"area_desc", "geocodes"})
 
 
